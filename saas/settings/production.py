@@ -1,0 +1,47 @@
+"""Production settings: refuse to start on missing or unsafe configuration."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ImproperlyConfigured
+
+from saas.settings.base import *  # noqa: F403
+from saas.settings.base import ALLOWED_HOSTS, DATABASES, env
+
+DEBUG = env.strict_bool("DEBUG", default=False)
+SECRET_KEY = env.str("SECRET_KEY", default="")
+
+MIN_SECRET_KEY_LENGTH = 50
+
+
+def _check_secret_key(value: str, name: str) -> None:
+    if not value:
+        raise ImproperlyConfigured(f"{name} is not set. Generate one with: {_KEYGEN}")
+    if len(value) < MIN_SECRET_KEY_LENGTH:
+        raise ImproperlyConfigured(
+            f"{name} is too short ({len(value)} characters; at least "
+            f"{MIN_SECRET_KEY_LENGTH} required). Generate one with: {_KEYGEN}"
+        )
+    if value.startswith("django-insecure"):
+        raise ImproperlyConfigured(
+            f"{name} starts with 'django-insecure': it is a development key. "
+            f"Generate one with: {_KEYGEN}"
+        )
+    if len(set(value)) < 5:
+        raise ImproperlyConfigured(f"{name} has fewer than 5 distinct characters.")
+
+
+_KEYGEN = "python -c 'import secrets; print(secrets.token_urlsafe(64))'"
+_check_secret_key(SECRET_KEY, "SECRET_KEY")
+for _index, _old in enumerate(env.list("SECRET_KEY_FALLBACKS", default=[])):
+    _check_secret_key(_old, f"SECRET_KEY_FALLBACKS[{_index}]")
+
+if DEBUG:
+    raise ImproperlyConfigured("DEBUG must be false in production.")
+if not ALLOWED_HOSTS:
+    raise ImproperlyConfigured("ALLOWED_HOSTS is empty: set BASE_DOMAIN or ALLOWED_HOSTS.")
+if not env.str("DATABASE_URL", default=""):
+    raise ImproperlyConfigured("DATABASE_URL is not set.")
+if not env.str("REDIS_URL", default=""):
+    raise ImproperlyConfigured("REDIS_URL is not set.")
+if "postgresql" not in DATABASES["default"]["ENGINE"]:
+    raise ImproperlyConfigured("DATABASE_URL must point at PostgreSQL.")

@@ -1,0 +1,18 @@
+"""Test settings: real PostgreSQL and Redis, nothing else from outside."""
+
+from saas.settings.base import *  # noqa: F403
+from saas.settings.base import CACHES, env
+
+DEBUG = False
+SECRET_KEY = "test-secret-key-that-is-long-enough-for-django-checks-0123456789"
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+# Keep test keys apart from a developer's running instance on the same Redis.
+for _alias in CACHES.values():
+    _alias["KEY_PREFIX"] = env.str("TEST_CACHE_KEY_PREFIX", default="crm-test")
+# A non-UTC zone shows time-zone bugs; Europe/Sofia is also the product's default.
+TIME_ZONE = "Europe/Sofia"

@@ -1,0 +1,12 @@
+"""URLs of the public host: sign-up, platform admin."""
+
+from django.contrib import admin
+from django.urls import include, path
+
+from shared_apps.tenants.views import landing
+
+urlpatterns = [
+    path("", landing, name="landing"),
+    path("admin/", admin.site.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+]

@@ -1,0 +1,18 @@
+from django.contrib import admin
+
+from shared_apps.audit.models import PlatformEvent
+
+
+@admin.register(PlatformEvent)
+class PlatformEventAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "action", "target_type", "target_id", "actor", "company_id"]
+    list_filter = ["action"]
+    list_select_related = ["actor"]
+    search_fields = ["target_id", "actor__email"]
+    readonly_fields = [f.name for f in PlatformEvent._meta.fields]
+
+    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+        return False
+
+    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False

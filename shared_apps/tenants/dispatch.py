@@ -1,0 +1,70 @@
+"""Celery helpers for company-schema work.
+
+Tasks carry the schema they were enqueued from (tenant-schemas-celery adds a `_schema_name`
+header and switches the worker's connection before running). A `CompanyTask` must run in a
+company: enqueued from the public schema it is refused at once, and a worker that receives
+one without a company fails it instead of touching public data.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from celery import Task
+from django.conf import settings
+from django.db import connection
+from django_tenants.utils import schema_context
+from tenant_schemas_celery.task import TenantTask
+
+from shared_apps.tenants.models import Company
+
+logger = logging.getLogger(__name__)
+
+# Default for tasks that talk to other servers (SMTP, Stripe, Gemini, S3): retry transient
+# failures with exponential backoff and jitter, at most ten minutes apart.
+IO_RETRY_OPTIONS: dict[str, Any] = {
+    "autoretry_for": (ConnectionError, TimeoutError, OSError),
+    "retry_backoff": 2,
+    "retry_backoff_max": 600,
+    "retry_jitter": True,
+    "max_retries": 8,
+}
+
+
+class NoCompanyContext(RuntimeError):
+    """A company task was enqueued or received outside any company's schema."""
+
+
+def _in_public() -> bool:
+    return connection.schema_name in (settings.PUBLIC_SCHEMA_NAME, None)
+
+
+class CompanyTask(TenantTask):
+    abstract = True
+
+    def apply_async(self, args: Any = None, kwargs: Any = None, **options: Any) -> Any:
+        headers = options.get("headers") or {}
+        schema = headers.get("_schema_name", connection.schema_name)
+        if schema in (settings.PUBLIC_SCHEMA_NAME, None):
+            raise NoCompanyContext(
+                f"{self.name} must be enqueued inside a company's schema, not public."
+            )
+        return super().apply_async(args, kwargs, **options)
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if _in_public():
+            raise NoCompanyContext(f"{self.name} received without a company; refusing to run.")
+        return super().__call__(*args, **kwargs)
+
+
+def for_each_company(task: Task, *args: Any, **kwargs: Any) -> int:
+    """Enqueue `task` once per active company, each in that company's schema."""
+    count = 0
+    companies = Company.objects.filter(status=Company.Status.ACTIVE).only("schema_name")
+    for company in companies.iterator():
+        with schema_context(company.schema_name):
+            task.delay(*args, **kwargs)
+        count += 1
+    logger.info("dispatched %s to %d companies", task.name, count)
+    return count

@@ -1,0 +1,79 @@
+from __future__ import annotations
+
+import uuid
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django_tenants.models import DomainMixin, TenantMixin
+
+from shared_apps.tenants.validators import validate_subdomain
+
+
+class Company(TenantMixin):
+    """A customer company. Its data lives in its own PostgreSQL schema."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("Active")
+        DISABLED = "disabled", _("Disabled")
+
+    # Provisioning builds the schema itself (see services.company_provision).
+    auto_create_schema = False
+    auto_drop_schema = False
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    name = models.CharField(_("name"), max_length=200)
+    subdomain = models.CharField(
+        _("subdomain"), max_length=63, unique=True, validators=[validate_subdomain]
+    )
+    billing_email = models.EmailField(_("billing email"))
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.ACTIVE
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("company")
+        verbose_name_plural = _("companies")
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(schema_name__in=["public", "_template"]),
+                name="company_schema_not_system",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.subdomain})"
+
+
+class Domain(DomainMixin):
+    """A host name that routes to a company (its subdomain, later custom domains)."""
+
+    class Meta:
+        ordering = ["domain"]
+        verbose_name = _("domain")
+        verbose_name_plural = _("domains")
+
+    def __str__(self) -> str:
+        return self.domain
+
+
+class SchemaTemplateState(models.Model):
+    """The DDL of the template schema, rendered once per migration state and reused.
+
+    `state_hash` identifies the set of migrations applied to the template; a new
+    migration gives a new hash and the DDL is rendered again on first use.
+    """
+
+    state_hash = models.CharField(max_length=64, unique=True)
+    migrations_count = models.PositiveIntegerField()
+    ddl = models.TextField()
+    data_sql = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.state_hash[:12]

@@ -1,0 +1,136 @@
+"""Company lifecycle: provisioning and deletion."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import connection, transaction
+from django.utils.translation import gettext as _
+
+from shared_apps.accounts.models import Membership, User
+from shared_apps.accounts.services import membership_create, user_get_or_create
+from shared_apps.audit.services import platform_event_record
+from shared_apps.tenants import hooks
+from shared_apps.tenants.models import Company, Domain
+from shared_apps.tenants.schema_template import quote, template_state_get
+from shared_apps.tenants.validators import schema_name_for, validate_subdomain
+
+logger = logging.getLogger(__name__)
+
+
+class ProvisioningError(Exception):
+    """Provisioning could not finish; nothing was created."""
+
+
+def company_host(subdomain: str) -> str:
+    return f"{subdomain}.{settings.BASE_DOMAIN}"
+
+
+def _validate(*, name: str, subdomain: str, owner_email: str) -> None:
+    errors: dict[str, list[ValidationError]] = {}
+    if not name or not name.strip():
+        errors.setdefault("name", []).append(
+            ValidationError(_("Enter the company name."), code="required")
+        )
+    try:
+        validate_subdomain(subdomain)
+    except ValidationError as exc:
+        errors.setdefault("subdomain", []).extend(exc.error_list)
+    else:
+        if Company.objects.filter(subdomain=subdomain).exists():
+            errors.setdefault("subdomain", []).append(
+                ValidationError(
+                    _("The subdomain “%(value)s” is already taken."),
+                    code="taken",
+                    params={"value": subdomain},
+                )
+            )
+    if not owner_email:
+        errors.setdefault("owner_email", []).append(
+            ValidationError(_("Enter the owner's email address."), code="required")
+        )
+    else:
+        try:
+            validate_email(owner_email)
+        except ValidationError as exc:
+            errors.setdefault("owner_email", []).extend(exc.error_list)
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def company_provision(
+    *, name: str, subdomain: str, owner_email: str, actor: User | None = None
+) -> Company:
+    """Create a company, its schema (a copy of the template) and its owner, in one transaction.
+
+    Either everything exists afterwards or nothing does: rows and DDL share the transaction.
+    Raises ValidationError for bad input and ProvisioningError when the schema cannot be built.
+    """
+    name = (name or "").strip()
+    subdomain = (subdomain or "").strip()
+    owner_email = (owner_email or "").strip().lower()
+    _validate(name=name, subdomain=subdomain, owner_email=owner_email)
+
+    started = time.perf_counter()
+    company = Company(
+        name=name,
+        subdomain=subdomain,
+        schema_name=schema_name_for(subdomain),
+        billing_email=owner_email,
+    )
+    company.full_clean()
+    company.save()
+    Domain.objects.create(domain=company_host(subdomain), tenant=company, is_primary=True)
+
+    with connection.cursor() as cursor:
+        try:
+            state = template_state_get(cursor)
+        except Exception as exc:
+            raise ProvisioningError(str(exc)) from exc
+        schema = quote(company.schema_name)
+        cursor.execute(
+            f"CREATE SCHEMA {schema}; SET LOCAL search_path TO {schema};\n"
+            + state.ddl
+            + state.data_sql
+            + "SET LOCAL search_path TO public"
+        )
+    connection.set_schema_to_public()  # make the wrapper re-issue its own search_path
+
+    owner = user_get_or_create(email=owner_email, actor=actor)
+    membership_create(user=owner, company=company, role=Membership.Role.OWNER, actor=actor)
+    hooks.run_company_provisioned(company=company, owner=owner)
+    platform_event_record(
+        actor=actor,
+        action="company.provisioned",
+        target=company,
+        company=company,
+        data={"subdomain": subdomain, "owner": owner_email},
+    )
+    logger.info(
+        "provisioned company %s in %.0f ms", subdomain, (time.perf_counter() - started) * 1000
+    )
+    return company
+
+
+@transaction.atomic
+def company_delete(*, company: Company, actor: User | None = None) -> None:
+    """Drop the company's schema and its public rows (memberships, domains) together."""
+    schema = company.schema_name
+    if schema in (settings.PUBLIC_SCHEMA_NAME, settings.TENANT_TEMPLATE_SCHEMA):
+        raise ProvisioningError(_("Refusing to drop a system schema."))
+    platform_event_record(
+        actor=actor,
+        action="company.deleted",
+        target=company,
+        company=company,
+        data={"subdomain": company.subdomain, "schema": schema},
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP SCHEMA IF EXISTS {quote(schema)} CASCADE")
+    company.delete()
+    logger.info("deleted company %s", company.subdomain)
