@@ -36,6 +36,8 @@ SHARED_APPS = [
     "django.contrib.admin",
     "django.contrib.staticfiles",
     "django_celery_beat",
+    # Billing objects synced from Stripe live in public with the company they bill.
+    "djstripe",
 ]
 
 TENANT_APPS = [

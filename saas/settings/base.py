@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from saas.env import env
@@ -27,8 +30,14 @@ TENANT_TEMPLATE_SCHEMA = "_template"
 PUBLIC_SCHEMA_URLCONF = "saas.urls_public"
 ROOT_URLCONF = "saas.urls_tenant"
 DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
+# Company schemas skip the (no-op) work of public-only migrations: see migrate_command.py.
+TENANT_BASE_MIGRATE_COMMAND = "shared_apps.tenants.migrate_command.Command"
 # Tenants are provisioned by our own service, never by TenantMixin.save().
 TENANT_CREATION_FAKES_MIGRATIONS = False
+# Issue `SET search_path` only when the schema changes, not on every cursor. Safe because
+# django-tenants (4.0.1+) forgets the cached path on rollback and savepoint rollback, which
+# revert a SET (its issue 1262); tests/shared_apps/tenants/test_search_path.py proves it.
+TENANT_LIMIT_SET_CALLS = True
 
 MIDDLEWARE = [
     "shared_apps.health.middleware.HealthCheckMiddleware",
@@ -67,6 +76,8 @@ ASGI_APPLICATION = "saas.asgi.application"
 # psycopg 3 with Django's native pool. Never put PgBouncer in transaction mode in front of
 # this: search_path is session state and would leak between companies.
 _db = env.db_url("DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/crm")
+if _db["ENGINE"] not in ("django.db.backends.postgresql", "django.db.backends.postgresql_psycopg2"):
+    raise ImproperlyConfigured("DATABASE_URL must point at PostgreSQL (postgres://...).")
 _db["ENGINE"] = "django_tenants.postgresql_backend"
 _db["CONN_MAX_AGE"] = 0  # required with the pool; the pool keeps connections instead
 _db["CONN_HEALTH_CHECKS"] = False
@@ -85,11 +96,24 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis: broker and cache ---------------------------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="redis://127.0.0.1:6379/0")
-CACHE_URL = env.str("CACHE_URL", default="")
+
+
+def redis_db(url: str, db: int) -> str:
+    """The same Redis server, another database number: keeps cache and broker keys apart."""
+    parts = urlsplit(url)
+    if parts.scheme == "unix":
+        query = [(k, v) for k, v in parse_qsl(parts.query) if k != "db"] + [("db", str(db))]
+        return urlunsplit(parts._replace(query=urlencode(query)))
+    return urlunsplit(parts._replace(path=f"/{db}"))
+
+
+# The cache gets its own Redis database (or, in production, its own instance with an
+# eviction policy); the broker's must never be evicted.
+CACHE_URL = env.str("CACHE_URL", default="") or redis_db(REDIS_URL, 1)
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
-        "LOCATION": CACHE_URL or REDIS_URL,
+        "LOCATION": CACHE_URL,
         "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="crm"),
         "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
         # Company-scoped code prefixes its keys with the schema (django_tenants.cache.make_key
@@ -97,7 +121,7 @@ CACHES = {
     },
     "tenant": {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
-        "LOCATION": CACHE_URL or REDIS_URL,
+        "LOCATION": CACHE_URL,
         "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="crm"),
         "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
         "KEY_FUNCTION": "django_tenants.cache.make_key",
@@ -121,6 +145,17 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Cache the schema -> company lookup in workers for a minute.
 CELERY_TASK_TENANT_CACHE_SECONDS = 60
+
+# --- Stripe (dj-stripe) ------------------------------------------------------------------
+# Billing behaviour (plans, webhooks, the state machine) lives in shared_apps/billing; these
+# are the library's base settings, fixed before its first migration.
+STRIPE_LIVE_MODE = env.strict_bool("STRIPE_LIVE_MODE", default=False)
+STRIPE_LIVE_SECRET_KEY = env.str("STRIPE_LIVE_SECRET_KEY", default="")
+STRIPE_TEST_SECRET_KEY = env.str("STRIPE_TEST_SECRET_KEY", default="")
+DJSTRIPE_FOREIGN_KEY_TO_FIELD = "id"
+DJSTRIPE_SUBSCRIBER_MODEL = "tenants.Company"
+# Signatures are always verified; dj-stripe's DEBUG-only shared-secret header is never used.
+DJSTRIPE_WEBHOOK_VALIDATION = "verify_signature"
 
 # --- Auth and sessions ------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"

@@ -7,24 +7,32 @@ from shared_apps.audit.services import platform_event_record
 from shared_apps.tenants.models import Company
 
 
-@transaction.atomic
+# Both run inside provisioning (and later sign-up) transactions. savepoint=False: an error
+# rolls back the caller's whole transaction, which is what those callers want anyway, and it
+# saves two round trips per call.
+@transaction.atomic(savepoint=False)
 def user_get_or_create(*, email: str, full_name: str = "", actor: User | None) -> User:
     email = User.objects.normalize_email(email).lower()
-    user = User.objects.filter(email__iexact=email).first()
+    # Stored lowercase (and unique on lower(email)), so an exact match uses the index.
+    user = User.objects.filter(email=email).first()
     if user is not None:
         return user
     user = User(email=email, full_name=full_name)
     user.set_unusable_password()
-    user.full_clean(exclude=["password"])
+    # Email uniqueness was just checked and is enforced (case-insensitively) by the database.
+    user.full_clean(exclude=["password"], validate_unique=False, validate_constraints=False)
     user.save()
     platform_event_record(actor=actor, action="user.created", target=user)
     return user
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def membership_create(*, user: User, company: Company, role: str, actor: User | None) -> Membership:
     membership = Membership(user=user, company=company, role=role)
-    membership.full_clean()
+    # user and company are saved objects in hand; (user, company) is unique in the database.
+    membership.full_clean(
+        exclude=["user", "company"], validate_unique=False, validate_constraints=False
+    )
     membership.save()
     platform_event_record(
         actor=actor,

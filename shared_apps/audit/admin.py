@@ -11,8 +11,8 @@ class PlatformEventAdmin(admin.ModelAdmin):
     search_fields = ["target_id", "actor__email"]
     readonly_fields = [f.name for f in PlatformEvent._meta.fields]
 
-    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request):
         return False
 
-    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_change_permission(self, request, obj=None):
         return False

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
 from shared_apps.health.checks import run_checks
+from shared_apps.tenants.db import connection
 
 LIVE_PATH = "/health/live"
 READY_PATH = "/health/ready"

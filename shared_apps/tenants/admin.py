@@ -18,11 +18,11 @@ class CompanyAdmin(admin.ModelAdmin):
     readonly_fields = ["uuid", "subdomain", "schema_name", "created_at", "updated_at"]
     inlines = [DomainInline]
 
-    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request):
         # Companies are created through provisioning (sign-up or `create_company`).
         return False
 
-    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_delete_permission(self, request, obj=None):
         # Deleting drops a schema: only through `delete_company`, which asks to confirm.
         return False
 
@@ -32,5 +32,5 @@ class SchemaTemplateStateAdmin(admin.ModelAdmin):
     list_display = ["state_hash", "migrations_count", "created_at"]
     readonly_fields = ["state_hash", "migrations_count", "ddl", "data_sql", "created_at"]
 
-    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request):
         return False

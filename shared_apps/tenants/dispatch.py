@@ -13,10 +13,10 @@ from typing import Any
 
 from celery import Task
 from django.conf import settings
-from django.db import connection
 from django_tenants.utils import schema_context
 from tenant_schemas_celery.task import TenantTask
 
+from shared_apps.tenants.db import connection
 from shared_apps.tenants.models import Company
 
 logger = logging.getLogger(__name__)
@@ -58,13 +58,22 @@ class CompanyTask(TenantTask):
         return super().__call__(*args, **kwargs)
 
 
-def for_each_company(task: Task, *args: Any, **kwargs: Any) -> int:
-    """Enqueue `task` once per active company, each in that company's schema."""
+def for_each_company(
+    task: Task,
+    args: tuple[Any, ...] = (),
+    kwargs: dict[str, Any] | None = None,
+    **options: Any,
+) -> int:
+    """Enqueue `task` once per active company, each in that company's schema.
+
+    Meant to be the body of a periodic task that runs in public: the fan-out costs one
+    query, and each company's work then succeeds, fails and retries on its own.
+    """
     count = 0
     companies = Company.objects.filter(status=Company.Status.ACTIVE).only("schema_name")
     for company in companies.iterator():
         with schema_context(company.schema_name):
-            task.delay(*args, **kwargs)
+            task.apply_async(args, kwargs or {}, **options)
         count += 1
     logger.info("dispatched %s to %d companies", task.name, count)
     return count

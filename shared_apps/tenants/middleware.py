@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core.exceptions import DisallowedHost
-from django.db import connection
 from django.http import HttpRequest, HttpResponse, HttpResponseNotFound
 from django.template.loader import render_to_string
 from django.urls import set_urlconf
 from django_tenants.middleware.main import TenantMainMiddleware
 from django_tenants.utils import get_public_schema_name
 
+from shared_apps.tenants.db import connection
 from shared_apps.tenants.models import Company
 from shared_apps.tenants.selectors import company_for_host
 
@@ -37,8 +37,8 @@ class CompanyRoutingMiddleware(TenantMainMiddleware):
             return _not_found(request)
         if host == settings.BASE_DOMAIN:
             request.tenant = PublicSite()  # type: ignore[attr-defined]
-            request.urlconf = settings.PUBLIC_SCHEMA_URLCONF
-            set_urlconf(request.urlconf)
+            request.urlconf = settings.PUBLIC_SCHEMA_URLCONF  # type: ignore[attr-defined]
+            set_urlconf(settings.PUBLIC_SCHEMA_URLCONF)
             return None
         company = company_for_host(host)
         if company is None or company.status != Company.Status.ACTIVE:
@@ -46,8 +46,8 @@ class CompanyRoutingMiddleware(TenantMainMiddleware):
         company.domain_url = host
         request.tenant = company  # type: ignore[attr-defined]
         connection.set_tenant(company)
-        request.urlconf = settings.ROOT_URLCONF
-        set_urlconf(request.urlconf)
+        request.urlconf = settings.ROOT_URLCONF  # type: ignore[attr-defined]
+        set_urlconf(settings.ROOT_URLCONF)
         return None
 
 

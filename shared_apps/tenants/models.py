@@ -3,6 +3,7 @@ from __future__ import annotations
 import uuid
 
 from django.db import models
+from django.db.models.functions import Upper
 from django.utils.translation import gettext_lazy as _
 from django_tenants.models import DomainMixin, TenantMixin
 
@@ -42,9 +43,18 @@ class Company(TenantMixin):
                 name="company_schema_not_system",
             ),
         ]
+        indexes = [
+            # django-tenants checks schema names case-insensitively (UPPER) on every create.
+            models.Index(Upper("schema_name"), name="company_schema_upper_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.subdomain})"
+
+    @property
+    def email(self) -> str:
+        """The address Stripe bills (dj-stripe's subscriber model needs `email`)."""
+        return str(self.billing_email)
 
 
 class Domain(DomainMixin):

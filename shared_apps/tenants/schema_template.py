@@ -2,9 +2,10 @@
 
 `migrate_schemas` keeps the template (`settings.TENANT_TEMPLATE_SCHEMA`) migrated. Provisioning
 then replays the template's DDL, rendered once per migration state from PostgreSQL's catalog
-and stored in `SchemaTemplateState`, instead of replaying migrations (about a minute per
-schema) or calling django-tenants' `clone_schema()` SQL function (which walks the catalogs
-object by object and slows down as companies accumulate).
+and stored in `SchemaTemplateState`, instead of replaying migrations (Django rebuilds its whole
+migration state for every schema, which grows with every migration of every app) or calling
+django-tenants' `clone_schema()` SQL function (which walks the catalogs object by object and
+slows down as companies accumulate).
 
 The DDL is rendered with `search_path` set to the template alone, so PostgreSQL prints the
 template's own objects unqualified and everything else (public tables, extension types)
@@ -19,11 +20,12 @@ import re
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.backends.utils import CursorWrapper
 from django.db.migrations.loader import MigrationLoader
 from django.utils.translation import gettext as _
 
+from shared_apps.tenants.db import connection
 from shared_apps.tenants.models import SchemaTemplateState
 
 
@@ -51,12 +53,11 @@ def ensure_template_schema(cursor: CursorWrapper) -> None:
 
 
 def applied_template_migrations(cursor: CursorWrapper) -> frozenset[tuple[str, str]]:
-    cursor.execute(
-        "SELECT to_regclass(%s) IS NOT NULL", [f"{quote(template_schema())}.django_migrations"]
-    )
+    table = f"{quote(template_schema())}.django_migrations"
+    cursor.execute("SELECT to_regclass(%s) IS NOT NULL", [table])
     if not cursor.fetchone()[0]:
         return frozenset()
-    cursor.execute(f"SELECT app, name FROM {quote(template_schema())}.django_migrations")
+    cursor.execute(f"SELECT app, name FROM {table}")
     return frozenset((app, name) for app, name in cursor.fetchall())
 
 
@@ -74,13 +75,15 @@ class TemplateStatus:
 def template_status(cursor: CursorWrapper) -> TemplateStatus:
     applied = applied_template_migrations(cursor)
     pending = sorted(f"{app}.{name}" for app, name in code_migrations() - applied)
-    digest = hashlib.sha256(
-        "\n".join(sorted(f"{a}.{n}" for a, n in applied)).encode()
-    ).hexdigest()
+    digest = hashlib.sha256("\n".join(sorted(f"{a}.{n}" for a, n in applied)).encode()).hexdigest()
     return TemplateStatus(applied=len(applied), pending=tuple(pending), state_hash=digest)
 
 
-@transaction.atomic
+# Rendered states by hash, per process: a state never changes once rendered.
+_rendered: dict[str, SchemaTemplateState] = {}
+
+
+@transaction.atomic(savepoint=False)  # SET LOCAL needs a transaction; a savepoint adds nothing
 def template_state_get(cursor: CursorWrapper) -> SchemaTemplateState:
     """The rendered DDL for the template's current state; refuses a template behind the code."""
     status = template_status(cursor)
@@ -97,6 +100,9 @@ def template_state_get(cursor: CursorWrapper) -> SchemaTemplateState:
             )
             % {"count": len(status.pending), "first": status.pending[0]}
         )
+    state = _rendered.get(status.state_hash)
+    if state is not None:
+        return state
     state = SchemaTemplateState.objects.filter(state_hash=status.state_hash).first()
     if state is None:
         ddl, data_sql = render_template(cursor)
@@ -104,6 +110,7 @@ def template_state_get(cursor: CursorWrapper) -> SchemaTemplateState:
             state_hash=status.state_hash,
             defaults={"migrations_count": status.applied, "ddl": ddl, "data_sql": data_sql},
         )
+    _rendered[status.state_hash] = state
     return state
 
 
@@ -138,6 +145,7 @@ SELECT con.conrelid::regclass::text, con.conname, con.contype, pg_get_constraint
 FROM pg_constraint con
 JOIN pg_class c ON c.oid = con.conrelid
 WHERE c.relnamespace = %s::regnamespace
+  AND con.contype <> 'n'  -- PostgreSQL 18 lists NOT NULL here; CREATE TABLE already has it
 ORDER BY con.contype = 'f', con.oid
 """
 
@@ -191,7 +199,9 @@ def _column_sql(row: tuple) -> str:
     if generated == "s":
         parts.append(f"GENERATED ALWAYS AS ({default}) STORED")
     elif identity:
-        parts.append("GENERATED " + ("ALWAYS" if identity == "a" else "BY DEFAULT") + " AS IDENTITY")
+        parts.append(
+            "GENERATED " + ("ALWAYS" if identity == "a" else "BY DEFAULT") + " AS IDENTITY"
+        )
     elif default is not None:
         parts.append(f"DEFAULT {default}")
     if not_null:
@@ -253,16 +263,18 @@ def render_template(cursor: CursorWrapper) -> tuple[str, str]:
                 statements.append(f"ALTER SEQUENCE {quote(name)} OWNED BY {owner}")
         cursor.execute(_CONSTRAINTS, [schema])
         for table, conname, _kind, definition in cursor.fetchall():
-            statements.append(
-                f"ALTER TABLE {table} ADD CONSTRAINT {quote(conname)} {definition}"
-            )
+            statements.append(f"ALTER TABLE {table} ADD CONSTRAINT {quote(conname)} {definition}")
         cursor.execute(_INDEXES, [schema])
         statements.extend(_unqualify_index(row[0], schema) for row in cursor.fetchall())
         for oid, name in views:
-            cursor.execute("SELECT pg_get_viewdef(%s), relkind FROM pg_class WHERE oid = %s", [oid, oid])
+            cursor.execute(
+                "SELECT pg_get_viewdef(%s), relkind FROM pg_class WHERE oid = %s", [oid, oid]
+            )
             definition, kind = cursor.fetchone()
             materialized = "MATERIALIZED " if kind == "m" else ""
-            statements.append(f"CREATE {materialized}VIEW {quote(name)} AS {definition.rstrip(';')}")
+            statements.append(
+                f"CREATE {materialized}VIEW {quote(name)} AS {definition.rstrip(';')}"
+            )
 
         data: list[str] = []
         for _oid, name in tables:
@@ -275,9 +287,7 @@ def render_template(cursor: CursorWrapper) -> tuple[str, str]:
         cursor.execute(_ALL_SEQUENCES, [schema])
         for (name,) in cursor.fetchall():
             source = f"{quote(schema)}.{quote(name)}"
-            data.append(
-                f"SELECT setval('{quote(name)}', last_value, is_called) FROM {source}"
-            )
+            data.append(f"SELECT setval('{quote(name)}', last_value, is_called) FROM {source}")
     finally:
         # Back to what the connection wrapper believes is set.
         cursor.execute("SET LOCAL search_path TO " + connection_search_path())

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
+import logging
+
 from django.core.cache import caches
+from django.db import transaction
 
 from shared_apps.tenants.models import Company, Domain
+
+logger = logging.getLogger(__name__)
 
 ROUTING_CACHE_SECONDS = 300
 _MISSING = "-"
@@ -14,6 +20,20 @@ def routing_cache_key(host: str) -> str:
     # A global key (the "default" alias is not tenant-prefixed): routing runs before any
     # company is selected.
     return f"routing:host:{host}"
+
+
+def routing_forget(hosts: list[str]) -> None:
+    """Drop cached lookups for `hosts`, now and again after commit (so no request re-caches
+    the old answer in between)."""
+
+    def forget() -> None:
+        try:
+            caches["default"].delete_many([routing_cache_key(h) for h in hosts])
+        except Exception:  # the cache being down must not fail the write
+            logger.warning("could not drop routing cache entries", exc_info=True)
+
+    forget()
+    transaction.on_commit(forget)
 
 
 def company_for_host(host: str) -> Company | None:
@@ -30,10 +50,8 @@ def company_for_host(host: str) -> Company | None:
         return cached
     domain = Domain.objects.select_related("tenant").filter(domain=host).first()
     company = domain.tenant if domain is not None else None
-    try:
+    with contextlib.suppress(Exception):
         cache.set(key, company if company is not None else _MISSING, ROUTING_CACHE_SECONDS)
-    except Exception:
-        pass
     return company
 
 

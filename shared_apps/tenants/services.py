@@ -8,15 +8,17 @@ import time
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import connection, transaction
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from shared_apps.accounts.models import Membership, User
 from shared_apps.accounts.services import membership_create, user_get_or_create
 from shared_apps.audit.services import platform_event_record
 from shared_apps.tenants import hooks
+from shared_apps.tenants.db import connection
 from shared_apps.tenants.models import Company, Domain
-from shared_apps.tenants.schema_template import quote, template_state_get
+from shared_apps.tenants.schema_template import connection_search_path, quote, template_state_get
+from shared_apps.tenants.selectors import routing_forget
 from shared_apps.tenants.validators import schema_name_for, validate_subdomain
 
 logger = logging.getLogger(__name__)
@@ -83,9 +85,20 @@ def company_provision(
         schema_name=schema_name_for(subdomain),
         billing_email=owner_email,
     )
-    company.full_clean()
-    company.save()
-    Domain.objects.create(domain=company_host(subdomain), tenant=company, is_primary=True)
+    # Uniqueness was checked above; it and the check constraint are enforced by the database,
+    # so full_clean() skips the look-ups it would make for them (each a round trip).
+    company.full_clean(validate_unique=False, validate_constraints=False)
+    try:
+        company.save()
+    except IntegrityError as exc:  # lost a race for the same subdomain; all rolls back
+        raise ValidationError(
+            {"subdomain": [_("The subdomain “%(value)s” is already taken.") % {"value": subdomain}]}
+        ) from exc
+    host = company_host(subdomain)
+    # bulk_create skips DomainMixin.save(), which would look for other primary domains of a
+    # company that has none yet; the routing cache is told explicitly instead.
+    Domain.objects.bulk_create([Domain(domain=host, tenant=company, is_primary=True)])
+    routing_forget([host])
 
     with connection.cursor() as cursor:
         try:
@@ -93,13 +106,14 @@ def company_provision(
         except Exception as exc:
             raise ProvisioningError(str(exc)) from exc
         schema = quote(company.schema_name)
+        # One round trip. It ends by restoring the search_path the connection wrapper
+        # believes is set, so the wrapper need not issue it again.
         cursor.execute(
             f"CREATE SCHEMA {schema}; SET LOCAL search_path TO {schema};\n"
             + state.ddl
             + state.data_sql
-            + "SET LOCAL search_path TO public"
+            + f"SET LOCAL search_path TO {connection_search_path()}"
         )
-    connection.set_schema_to_public()  # make the wrapper re-issue its own search_path
 
     owner = user_get_or_create(email=owner_email, actor=actor)
     membership_create(user=owner, company=company, role=Membership.Role.OWNER, actor=actor)

@@ -16,12 +16,13 @@ DEFAULT_RETENTION_DAYS = 730
 
 @app.task(base=CompanyTask, name="history.audit_prune")
 def audit_prune(days: int | None = None) -> int:
-    days = days or getattr(settings, "AUDIT_RETENTION_DAYS", DEFAULT_RETENTION_DAYS)
-    cutoff = timezone.now() - timedelta(days=days)
+    retention = getattr(settings, "AUDIT_RETENTION_DAYS", DEFAULT_RETENTION_DAYS)
+    keep_days = days if days is not None else int(retention)
+    cutoff = timezone.now() - timedelta(days=keep_days)
     deleted, _ = AuditEvent.objects.filter(created_at__lt=cutoff).delete()
     return deleted
 
 
 @app.task(name="history.audit_prune_all")
 def audit_prune_all(days: int | None = None) -> int:
-    return for_each_company(audit_prune, days=days)
+    return for_each_company(audit_prune, kwargs={"days": days})

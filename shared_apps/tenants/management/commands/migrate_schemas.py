@@ -9,9 +9,9 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.db import connection
 from django_tenants.management.commands.migrate_schemas import MigrateSchemasCommand
 
+from shared_apps.tenants.db import connection
 from shared_apps.tenants.schema_template import ensure_template_schema
 
 

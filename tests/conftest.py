@@ -1,0 +1,62 @@
+"""Every test run has two companies, `alpha` and `beta`, so cross-company leaks show up.
+
+They are provisioned once per run (committed to the test database), not per test class.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from django.core.cache import caches
+from django.test import Client
+
+from shared_apps.tenants.db import connection
+from shared_apps.tenants.models import Company
+from shared_apps.tenants.services import company_provision
+
+COMPANIES = {"alpha": "Alpha Ltd", "beta": "Бета ООД"}
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup: None, django_db_blocker: pytest.FixtureRequest) -> None:
+    with django_db_blocker.unblock():  # type: ignore[attr-defined]
+        for subdomain, name in COMPANIES.items():
+            if not Company.objects.filter(subdomain=subdomain).exists():
+                company_provision(
+                    name=name, subdomain=subdomain, owner_email=f"owner@{subdomain}.test"
+                )
+
+
+@pytest.fixture(autouse=True)
+def _clean_state() -> Iterator[None]:
+    """Each test starts in public with an empty cache (tests have their own Redis db)."""
+    connection.set_schema_to_public()
+    caches["default"].clear()
+    yield
+    connection.set_schema_to_public()
+
+
+@pytest.fixture
+def alpha(db: None) -> Company:
+    return Company.objects.get(subdomain="alpha")
+
+
+@pytest.fixture
+def beta(db: None) -> Company:
+    return Company.objects.get(subdomain="beta")
+
+
+def host_client(host: str, **kwargs: object) -> Client:
+    """A test client that sends every request to `host` (public or a company host)."""
+    return Client(HTTP_HOST=host, **kwargs)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def public_client() -> Client:
+    return host_client("localhost")
+
+
+@pytest.fixture
+def alpha_client(alpha: Company) -> Client:
+    return host_client("alpha.localhost")

@@ -1,0 +1,95 @@
+"""Production settings refuse to start on missing or unsafe configuration.
+
+Each case imports the production settings in a fresh interpreter, as a real start would.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+
+from saas.env import Env
+
+ROOT = Path(__file__).resolve().parents[2]
+GOOD_KEY = "k3Y-" + "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJKLMNOP"
+BASE_ENV = {
+    "SECRET_KEY": GOOD_KEY,
+    "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/crm",
+    "REDIS_URL": "redis://127.0.0.1:6379/0",
+    "BASE_DOMAIN": "crm.example.com",
+    "DEBUG": "false",
+}
+
+
+def _start(**overrides: str | None) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k not in BASE_ENV and k != "ALLOWED_HOSTS"}
+    env.update(BASE_ENV)
+    for key, value in overrides.items():
+        if value is None:
+            env.pop(key, None)
+        else:
+            env[key] = value
+    env["DJANGO_SETTINGS_MODULE"] = "saas.settings.production"
+    code = "from django.conf import settings; print(settings.ALLOWED_HOSTS)"
+    return subprocess.run(
+        [sys.executable, "-c", "import django; django.setup(); " + code],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_good_configuration_starts() -> None:
+    result = _start()
+    assert result.returncode == 0, result.stderr
+    assert "'crm.example.com', '.crm.example.com'" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"SECRET_KEY": None}, "SECRET_KEY is not set"),
+        ({"SECRET_KEY": ""}, "SECRET_KEY is not set"),
+        ({"SECRET_KEY": "short-key-123"}, "SECRET_KEY is too short (13 characters"),
+        ({"SECRET_KEY": "django-insecure-" + "x1y2z3" * 10}, "starts with 'django-insecure'"),
+        ({"SECRET_KEY": "a" * 60}, "fewer than 5 distinct characters"),
+        ({"SECRET_KEY_FALLBACKS": "tooshort"}, "SECRET_KEY_FALLBACKS[0] is too short"),
+        ({"DEBUG": "true"}, "DEBUG must be false in production"),
+        ({"DEBUG": "yes"}, "DEBUG must be one of true, false, 1 or 0 (got 'yes')"),
+        ({"DEBUG": "Flase"}, "DEBUG must be one of true, false, 1 or 0"),
+        ({"DATABASE_URL": None}, "DATABASE_URL is not set"),
+        ({"DATABASE_URL": "sqlite:///db.sqlite3"}, "DATABASE_URL must point at PostgreSQL"),
+        ({"REDIS_URL": None}, "REDIS_URL is not set"),
+        ({"ALLOWED_HOSTS": ","}, "ALLOWED_HOSTS is empty"),
+    ],
+)
+def test_bad_configuration_refuses_to_start(overrides: dict[str, str | None], message: str) -> None:
+    result = _start(**overrides)
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+    assert message in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [("true", True), ("TRUE", True), ("1", True), ("False", False), ("0", False), ("", False)],
+)
+def test_strict_bool_accepts_only_four_words(
+    raw: str, expected: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SOME_FLAG", raw)
+    assert Env().strict_bool("SOME_FLAG") is expected
+
+
+@pytest.mark.parametrize("raw", ["yes", "on", "ture", "2", "t", "none"])
+def test_strict_bool_rejects_everything_else(raw: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SOME_FLAG", raw)
+    with pytest.raises(ImproperlyConfigured, match="SOME_FLAG must be one of"):
+        Env().strict_bool("SOME_FLAG")
