@@ -32,6 +32,16 @@ IO_RETRY_OPTIONS: dict[str, Any] = {
 }
 
 
+def io_task(*args: Any, **options: Any) -> Any:
+    """`@io_task(base=CompanyTask, name=...)`: a Celery task with IO_RETRY_OPTIONS as defaults.
+
+    Use it for every task that talks to another server; options given here win.
+    """
+    from saas.celery import app
+
+    return app.task(*args, **{**IO_RETRY_OPTIONS, **options})
+
+
 class NoCompanyContext(RuntimeError):
     """A company task was enqueued or received outside any company's schema."""
 
