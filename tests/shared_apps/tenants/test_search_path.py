@@ -43,6 +43,13 @@ def test_savepoint_rollback_does_not_leave_the_previous_company_selected(
         assert not AuditEvent.objects.filter(action="only-in-alpha").exists()
 
 
+def _switch_then_fail(company: Company) -> None:
+    with transaction.atomic():
+        connection.set_tenant(company)
+        assert _current_schema() == company.schema_name
+        raise RuntimeError
+
+
 @pytest.mark.django_db
 def test_failed_atomic_block_does_not_leave_the_previous_company_selected(
     alpha: Company, beta: Company
@@ -50,10 +57,8 @@ def test_failed_atomic_block_does_not_leave_the_previous_company_selected(
     with transaction.atomic():
         connection.set_tenant(alpha)
         AuditEvent.objects.create(action="alpha-row", object_type="x", object_id="1")
-        with pytest.raises(RuntimeError), transaction.atomic():
-            connection.set_tenant(beta)
-            assert _current_schema() == "beta"
-            raise RuntimeError
+        with pytest.raises(RuntimeError):
+            _switch_then_fail(beta)
         assert _current_schema() == "beta"
         assert not AuditEvent.objects.filter(action="alpha-row").exists()
 
