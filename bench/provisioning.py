@@ -145,11 +145,11 @@ def _parity_note(ours: str, theirs: str) -> str:
         )
     details = []
     for key in diffs:
-        only_a = set(map(tuple, a[key])) - set(map(tuple, b[key])) if key != "rows" else None
-        only_b = set(map(tuple, b[key])) - set(map(tuple, a[key])) if key != "rows" else None
         if key == "rows":
             details.append(f"rows ours={a['rows']} migrations={b['rows']}")
         else:
+            only_a = set(map(tuple, a[key])) - set(map(tuple, b[key]))
+            only_b = set(map(tuple, b[key])) - set(map(tuple, a[key]))
             details.append(
                 f"{key}: only ours={sorted(only_a)[:5]} only migrations={sorted(only_b)[:5]}"
             )

@@ -57,10 +57,12 @@ class CompanySchemaExecutor(MigrationExecutor):
 
 class Command(django_migrate.Command):
     def handle(self, *args: Any, **options: Any) -> Any:
-        # Django's migrate builds its executor from this module-level name.
-        original = django_migrate.MigrationExecutor
-        django_migrate.MigrationExecutor = CompanySchemaExecutor  # type: ignore[misc]
+        # Django's migrate builds its executor from this module-level name (the stubs do not
+        # declare it, hence the module __dict__).
+        names = django_migrate.__dict__
+        original = names["MigrationExecutor"]
+        names["MigrationExecutor"] = CompanySchemaExecutor
         try:
             return super().handle(*args, **options)
         finally:
-            django_migrate.MigrationExecutor = original  # type: ignore[misc]
+            names["MigrationExecutor"] = original
