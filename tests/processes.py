@@ -17,6 +17,11 @@ ROOT = Path(__file__).resolve().parents[1]
 def test_database_url() -> str:
     db = connection.settings_dict
     host = db.get("HOST") or "127.0.0.1"
+    if host.startswith("/"):
+        raise NotImplementedError(
+            "Tests that start other processes need PostgreSQL over TCP (DATABASE_URL with a "
+            "host name); the embedded server of `make test` listens on 127.0.0.1."
+        )
     port = db.get("PORT") or ""
     user = db.get("USER") or "postgres"
     password = db.get("PASSWORD") or ""

@@ -159,9 +159,10 @@ DJSTRIPE_WEBHOOK_VALIDATION = "verify_signature"
 
 # --- Auth and sessions ------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
-LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "home"
-LOGOUT_REDIRECT_URL = "login"
+# Paths, not URL names: the public and company URLconfs have different names.
+LOGIN_URL = "/login/"
+LOGIN_REDIRECT_URL = "/"
+LOGOUT_REDIRECT_URL = "/login/"
 # Sessions live in the database: cache-backed sessions under tenant-prefixed keys break
 # logins across hosts. Cookies are host-only (no SESSION_COOKIE_DOMAIN).
 SESSION_ENGINE = "django.contrib.sessions.backends.db"

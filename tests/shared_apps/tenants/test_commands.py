@@ -38,7 +38,7 @@ class TestCompanyCommands:
         try:
             created = run_manage(
                 "create_company", "--subdomain", "cmd-co", "--name", "Cmd", "--owner-email",
-                "o@cmd.test", LANGUAGE_CODE="en",
+                "o@cmd.test",
             )  # fmt: skip
             assert created.returncode == 0, created.stderr
             assert "cmd-co.localhost" in created.stdout
@@ -71,9 +71,10 @@ class TestCompanyCommands:
     @pytest.mark.parametrize(
         ("args", "message"),
         [
-            (["--subdomain", "alpha", "--name", "X", "--owner-email", "o@x.test"], "already taken"),
-            (["--subdomain", "www", "--name", "X", "--owner-email", "o@x.test"], "is reserved"),
-            (["--subdomain", "Bad!", "--name", "X", "--owner-email", "o@x.test"], "lowercase"),
+            # commands speak the default language (Bulgarian)
+            (["--subdomain", "alpha", "--name", "X", "--owner-email", "o@x.test"], "вече е зает"),
+            (["--subdomain", "www", "--name", "X", "--owner-email", "o@x.test"], "е запазен"),
+            (["--subdomain", "Bad!", "--name", "X", "--owner-email", "o@x.test"], "малки букви"),
             (["--subdomain", "okname", "--name", "X", "--owner-email", ""], "owner_email"),
             (["--subdomain", "okname", "--name", "X"], "--owner-email"),
         ],

@@ -89,3 +89,16 @@ class TestRouting:
         assert cookie["domain"] == ""
         assert cookie["httponly"]
         assert cookie["samesite"] == "Lax"
+
+
+@pytest.mark.django_db
+def test_platform_admin_login_without_next_redirects_home(public_client: Client) -> None:
+    from tests.factories import make_user
+
+    make_user(email="staff@platform.test", is_staff=True, is_superuser=True)
+    response = public_client.post(
+        "/admin/login/", {"username": "staff@platform.test", "password": "correct-horse-battery-9"}
+    )
+    assert response.status_code == 302
+    assert response["Location"] == "/"
+    assert public_client.get("/admin/").status_code == 200
