@@ -1,13 +1,13 @@
 """URLs of a company host (`<subdomain>.<base domain>`)."""
 
-from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from tenant_apps.workspace.views import home
 
 urlpatterns = [
     path("", home, name="home"),
-    path("login/", auth_views.LoginView.as_view(template_name="auth/login.html"), name="login"),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # Sign-in, password reset, MFA and sessions on the company host itself (sign-up is
+    # refused here by the account adapter; it happens on the public host).
+    path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
 ]

@@ -38,6 +38,16 @@ SHARED_APPS = [
     "django_celery_beat",
     # Billing objects synced from Stripe live in public with the company they bill.
     "djstripe",
+    # Sign-in, sign-up, SSO, MFA and sessions: people are global, so all of it is public.
+    "allauth",
+    "allauth.account",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.google",
+    "allauth.socialaccount.providers.microsoft",
+    "allauth.socialaccount.providers.github",
+    "allauth.socialaccount.providers.openid_connect",
+    "allauth.mfa",
+    "allauth.usersessions",
 ]
 
 TENANT_APPS = [

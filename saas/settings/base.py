@@ -49,6 +49,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
+    "allauth.usersessions.middleware.UserSessionsMiddleware",
+    "shared_apps.accounts.isolation.CompanyMembersOnlyMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -158,11 +161,13 @@ DJSTRIPE_SUBSCRIBER_MODEL = "tenants.Company"
 DJSTRIPE_WEBHOOK_VALIDATION = "verify_signature"
 
 # --- Auth and sessions ------------------------------------------------------------------
+from saas.settings.auth import *  # noqa: E402, F403
+
 AUTH_USER_MODEL = "accounts.User"
 # Paths, not URL names: the public and company URLconfs have different names.
-LOGIN_URL = "/login/"
+LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/"
-LOGOUT_REDIRECT_URL = "/login/"
+LOGOUT_REDIRECT_URL = "/"
 # Sessions live in the database: cache-backed sessions under tenant-prefixed keys break
 # logins across hosts. Cookies are host-only (no SESSION_COOKIE_DOMAIN).
 SESSION_ENGINE = "django.contrib.sessions.backends.db"

@@ -7,6 +7,7 @@ DEBUG = env.strict_bool("DEBUG", default=True)
 # A development-only key; production.py refuses anything like it.
 SECRET_KEY = env.str("SECRET_KEY", default="django-insecure-dev-only-key-not-for-production-use-xx")
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = True  # http://localhost in development
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

@@ -35,6 +35,21 @@ _check_secret_key(SECRET_KEY, "SECRET_KEY")
 for _index, _old in enumerate(env.list("SECRET_KEY_FALLBACKS", default=[])):
     _check_secret_key(_old, f"SECRET_KEY_FALLBACKS[{_index}]")
 
+if not env.list("FIELD_ENCRYPTION_KEYS", default=[]):
+    raise ImproperlyConfigured(
+        "FIELD_ENCRYPTION_KEYS is not set (encrypts TOTP secrets at rest). Generate one with: "
+        "python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'"
+    )
+
+_email_backend = env.str("EMAIL_BACKEND", default="django.core.mail.backends.smtp.EmailBackend")
+if _email_backend.rsplit(".", 2)[-2] in ("console", "locmem", "dummy", "filebased") and not (
+    env.strict_bool("EMAIL_ALLOW_CONSOLE", default=False)
+):
+    raise ImproperlyConfigured(
+        f"EMAIL_BACKEND is {_email_backend}: production email would never be delivered. "
+        "Configure SMTP (EMAIL_HOST, ...) or set EMAIL_ALLOW_CONSOLE=true deliberately."
+    )
+
 if DEBUG:
     raise ImproperlyConfigured("DEBUG must be false in production.")
 if not ALLOWED_HOSTS:

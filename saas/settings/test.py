@@ -16,5 +16,6 @@ STORAGES = {
 for _alias in CACHES.values():
     _alias["LOCATION"] = redis_db(REDIS_URL, env.int("TEST_CACHE_REDIS_DB", default=2))
     _alias["KEY_PREFIX"] = "crm-test"
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = True  # the tests serve http://*.localhost
 # A non-UTC zone shows time-zone bugs; Europe/Sofia is also the product's default.
 TIME_ZONE = "Europe/Sofia"

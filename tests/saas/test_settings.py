@@ -23,6 +23,7 @@ BASE_ENV = {
     "REDIS_URL": "redis://127.0.0.1:6379/0",
     "BASE_DOMAIN": "crm.example.com",
     "DEBUG": "false",
+    "FIELD_ENCRYPTION_KEYS": "nH0nJm4dpdw7cY8FfKx6qH3pNeQm8qG9vWcT1yZ2s0A=",
 }
 
 
@@ -52,6 +53,13 @@ def test_good_configuration_starts() -> None:
     assert "'crm.example.com', '.crm.example.com'" in result.stdout
 
 
+def test_console_email_is_allowed_only_when_asked_for() -> None:
+    result = _start(
+        EMAIL_BACKEND="django.core.mail.backends.console.EmailBackend", EMAIL_ALLOW_CONSOLE="true"
+    )
+    assert result.returncode == 0, result.stderr
+
+
 @pytest.mark.parametrize(
     ("overrides", "message"),
     [
@@ -68,6 +76,11 @@ def test_good_configuration_starts() -> None:
         ({"DATABASE_URL": "sqlite:///db.sqlite3"}, "DATABASE_URL must point at PostgreSQL"),
         ({"REDIS_URL": None}, "REDIS_URL is not set"),
         ({"ALLOWED_HOSTS": ","}, "ALLOWED_HOSTS is empty"),
+        ({"FIELD_ENCRYPTION_KEYS": None}, "FIELD_ENCRYPTION_KEYS is not set"),
+        (
+            {"EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend"},
+            "production email would never be delivered",
+        ),
     ],
 )
 def test_bad_configuration_refuses_to_start(overrides: dict[str, str | None], message: str) -> None:

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import pytest
+from allauth.account.models import EmailAddress
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -21,7 +22,7 @@ class TestRouting:
     def test_company_host_serves_the_company_site(self, alpha_client: Client) -> None:
         response = alpha_client.get("/")
         assert response.status_code == 302
-        assert response["Location"].startswith("/login/")
+        assert response["Location"].startswith("/accounts/login/")
         assert response.wsgi_request.tenant.subdomain == "alpha"  # type: ignore[attr-defined]
 
     @pytest.mark.parametrize(
@@ -35,13 +36,22 @@ class TestRouting:
         assert "alpha" not in body
         assert "csrftoken" not in response.cookies
 
-    def test_public_only_pages_are_not_served_on_company_hosts(self, alpha_client: Client) -> None:
+    def test_public_only_pages_are_not_served_on_company_hosts(
+        self, alpha: Company, alpha_client: Client
+    ) -> None:
+        # anonymous visitors are sent to sign in first, whatever the path
+        response = alpha_client.get("/admin/")
+        assert response.status_code == 302
+        assert response["Location"].startswith("/accounts/login/")
+        # a member gets 404: the platform admin and sign-up live on the public host only
+        alpha_client.force_login(alpha.memberships.get(role="owner").user)
         assert alpha_client.get("/admin/").status_code == 404
+        assert alpha_client.get("/accounts/signup/").status_code != 200  # no sign-up form here
 
     def test_disabled_company_is_not_served(self, alpha: Company) -> None:
         alpha.status = Company.Status.DISABLED
         alpha.save()
-        assert host_client("alpha.localhost").get("/login/").status_code == 404
+        assert host_client("alpha.localhost").get("/accounts/login/").status_code == 404
 
     def test_lookup_is_cached_and_invalidated_on_change(self, alpha: Company) -> None:
         assert company_for_host("alpha.localhost") == alpha
@@ -76,13 +86,16 @@ class TestRouting:
         owner = alpha.memberships.get(role="owner").user
         client = host_client("alpha.localhost")
         response = client.post(
-            "/login/", {"username": owner.email, "password": "wrong-password-123"}
+            "/accounts/login/", {"login": owner.email, "password": "wrong-password-123"}
         )
         assert response.status_code == 200
         owner.set_password("correct-horse-battery-9")
         owner.save()
+        EmailAddress.objects.update_or_create(
+            user=owner, email=owner.email, defaults={"verified": True, "primary": True}
+        )
         response = client.post(
-            "/login/", {"username": owner.email, "password": "correct-horse-battery-9"}
+            "/accounts/login/", {"login": owner.email, "password": "correct-horse-battery-9"}
         )
         assert response.status_code == 302
         cookie = response.cookies["sessionid"]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
+from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
@@ -74,13 +75,17 @@ class Command(BaseCommand):
 
 
 def _user_with_password(email: str, password: str, full_name: str) -> User:
-    """Get or create the user and (re)set the known password, active, with a full name."""
-    user = User.objects.filter(email__iexact=email).first()
+    """Get or create the user and (re)set the known password, active, with a full name and a
+    verified address (sign-in requires one)."""
+    user = User.objects.filter(email=email.lower()).first()
     if user is None:
         user = User.objects.create_user(email, password, full_name=full_name)
-        return user
-    user.set_password(password)
-    user.full_name = full_name
-    user.is_active = True
-    user.save(update_fields=["password", "full_name", "is_active"])
+    else:
+        user.set_password(password)
+        user.full_name = full_name
+        user.is_active = True
+        user.save(update_fields=["password", "full_name", "is_active"])
+    EmailAddress.objects.update_or_create(
+        user=user, email=user.email, defaults={"verified": True, "primary": True}
+    )
     return user

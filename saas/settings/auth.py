@@ -1,0 +1,104 @@
+"""Sign-in, sign-up, SSO, MFA and sessions (django-allauth)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from saas.env import env
+
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
+]
+
+ACCOUNT_ADAPTER = "shared_apps.accounts.adapters.AccountAdapter"
+SOCIALACCOUNT_ADAPTER = "shared_apps.accounts.adapters.SocialAccountAdapter"
+MFA_ADAPTER = "shared_apps.accounts.adapters.MFAAdapter"
+
+ACCOUNT_USER_MODEL_USERNAME_FIELD = None
+ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
+ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+ACCOUNT_UNIQUE_EMAIL = True
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
+ACCOUNT_CONFIRM_EMAIL_ON_GET = False
+ACCOUNT_SESSION_REMEMBER = True
+ACCOUNT_LOGOUT_ON_GET = False
+ACCOUNT_LOGIN_ON_PASSWORD_RESET = False  # a reset never signs in, so it never skips MFA
+ACCOUNT_PRESERVE_USERNAME_CASING = False
+ACCOUNT_EMAIL_SUBJECT_PREFIX = ""
+# Failed logins: 10 a minute per IP, 5 per account in 5 minutes (then locked out until the
+# window passes). Counters live in the global cache, so they hold across all hosts.
+LOGIN_ATTEMPTS_LIMIT = env.int("LOGIN_ATTEMPTS_LIMIT", default=5)
+LOGIN_ATTEMPTS_TIMEOUT = env.int("LOGIN_ATTEMPTS_TIMEOUT", default=300)
+ACCOUNT_RATE_LIMITS = {
+    "login_failed": f"10/m/ip,{LOGIN_ATTEMPTS_LIMIT}/{LOGIN_ATTEMPTS_TIMEOUT}s/key",
+    "login": "30/m/ip",
+    "signup": "20/m/ip",
+    "reset_password": "20/m/ip,3/10m/key",
+    "reset_password_from_key": "20/m/ip",
+    "confirm_email": "1/3m/key",
+    "change_password": "5/m/user",
+    "manage_email": "10/m/user",
+    "reauthenticate": "10/m/user",
+}
+# Behind N proxies the client IP is the Nth address from the right of X-Forwarded-For;
+# with 0 (no proxy) the header is ignored, since anyone can send it.
+ALLAUTH_TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+
+# SSO: never attach an SSO identity to an existing account just because emails match.
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
+SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = False
+SOCIALACCOUNT_LOGIN_ON_GET = False
+SOCIALACCOUNT_AUTO_SIGNUP = True
+SOCIALACCOUNT_STORE_TOKENS = False
+
+
+def _sso_providers() -> dict[str, Any]:
+    """Only providers whose credentials are configured are enabled (and shown)."""
+    providers: dict[str, Any] = {}
+    for name, prefix in (("google", "GOOGLE"), ("microsoft", "MICROSOFT"), ("github", "GITHUB")):
+        client_id = env.str(f"{prefix}_CLIENT_ID", default="")
+        if client_id:
+            providers[name] = {
+                "APPS": [{"client_id": client_id, "secret": env.str(f"{prefix}_CLIENT_SECRET")}],
+                "OAUTH_PKCE_ENABLED": True,
+                "SCOPE": ["user:email"] if name == "github" else ["openid", "email", "profile"],
+            }
+    if env.str("OIDC_CLIENT_ID", default=""):
+        providers["openid_connect"] = {
+            "OAUTH_PKCE_ENABLED": True,
+            "APPS": [
+                {
+                    "provider_id": env.str("OIDC_PROVIDER_ID", default="oidc"),
+                    "name": env.str("OIDC_NAME", default="OpenID Connect"),
+                    "client_id": env.str("OIDC_CLIENT_ID"),
+                    "secret": env.str("OIDC_CLIENT_SECRET", default=""),
+                    "settings": {
+                        "server_url": env.str("OIDC_SERVER_URL"),
+                        "oauth_pkce_enabled": True,
+                    },
+                }
+            ],
+        }
+    return providers
+
+
+SOCIALACCOUNT_PROVIDERS = _sso_providers()
+
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
+MFA_PASSKEY_LOGIN_ENABLED = True
+MFA_TOTP_ISSUER = env.str("MFA_TOTP_ISSUER", default="CRM")
+MFA_RECOVERY_CODE_COUNT = 10
+# http://localhost is not a secure origin; only development and tests may allow it.
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = False
+
+USERSESSIONS_TRACK_ACTIVITY = True
+# Ending other sessions records a "sessions_ended" security event.
+USERSESSIONS_ADAPTER = "shared_apps.accounts.adapters.UserSessionsAdapter"
+# A session lives SESSION_COOKIE_AGE (base.py, 12 h by default) from sign-in, whether or not
+# the browser is closed; allauth's "remember me" is always on (ACCOUNT_SESSION_REMEMBER).
+SESSION_EXPIRE_AT_BROWSER_CLOSE = False
+
+# Fernet keys for secrets at rest (TOTP seeds), newest first; see shared_apps/accounts/crypto.py.
+FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS", default=[])

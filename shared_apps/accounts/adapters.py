@@ -1,0 +1,129 @@
+"""django-allauth adapters: the project's rules for accounts, SSO, MFA and sessions."""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from typing import Any
+
+from allauth.account.adapter import DefaultAccountAdapter
+from allauth.core import context
+from allauth.core.internal import ratelimit as rl
+from allauth.mfa.adapter import DefaultMFAAdapter
+from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
+from allauth.usersessions.adapter import DefaultUserSessionsAdapter
+from django.conf import settings
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest
+from django.utils import formats, timezone
+from django.utils.translation import ngettext
+
+from shared_apps.accounts import crypto
+from shared_apps.audit.security import security_event_record
+
+LOGIN_FAILED = "login_failed"
+
+
+def _is_public_host(request: HttpRequest | None) -> bool:
+    return (
+        request is not None
+        and getattr(request, "tenant", None) is not None
+        and (
+            getattr(request.tenant, "is_public", False)  # type: ignore[attr-defined]
+        )
+    )
+
+
+def login_failed_retry_at(request: HttpRequest, key: str) -> float | None:
+    """When the failed-sign-in limits (per IP and per account) let `key` try again, as a
+    Unix time; None if no limit is reached. Reads allauth's own rate-limit history."""
+    retry_at: float | None = None
+    now = time.time()
+    for rate in rl.get_rates(app="allauth.account", action=LOGIN_FAILED):
+        cache_key = rl.get_cache_key(
+            request, app="allauth.account", action=LOGIN_FAILED, rate=rate, key=key
+        )
+        history = [ts for ts in cache.get(cache_key, []) if ts > now - rate.duration]
+        if len(history) >= rate.amount:
+            # Newest first: the block lifts when the amount-th newest hit leaves the window.
+            lifts = sorted(history, reverse=True)[rate.amount - 1] + rate.duration
+            retry_at = lifts if retry_at is None else max(retry_at, lifts)
+    return retry_at
+
+
+class AccountAdapter(DefaultAccountAdapter):
+    def is_open_for_signup(self, request: HttpRequest) -> bool:
+        # Sign-up happens on the public host only; company hosts sign in existing people.
+        return _is_public_host(request)
+
+    def _get_login_attempts_cache_key(self, request: HttpRequest, **credentials: Any) -> str:
+        # allauth prefixes the key with the current site's domain, which without
+        # django.contrib.sites is the request host: the per-account limit would then hold
+        # per company host. People are global, so is their lockout.
+        login = credentials.get("email", credentials.get("username", "")) or ""
+        return f"account:{login.strip().lower()}"
+
+    def pre_authenticate(self, request: HttpRequest, **credentials: Any) -> None:
+        try:
+            super().pre_authenticate(request, **credentials)
+        except ValidationError:
+            key = self._get_login_attempts_cache_key(request, **credentials)
+            retry_at = login_failed_retry_at(request, key) or time.time() + 60
+            email = (credentials.get("email", "") or "").strip().lower()[:254]
+            from shared_apps.accounts.models import User
+
+            security_event_record(
+                kind="locked_out",
+                request=request,
+                user=User.objects.filter(email=email).first() if email else None,
+                email=email,
+                data={"retry_at": datetime.fromtimestamp(retry_at, tz=UTC).isoformat()},
+            )
+            raise ValidationError(lockout_message(retry_at), code="too_many_login_attempts")
+
+
+def lockout_message(retry_at: float) -> str:
+    """"Try again in N minutes, at HH:MM" in the user's language and time zone."""
+    minutes = max(1, math.ceil((retry_at - time.time()) / 60))
+    at = timezone.localtime(datetime.fromtimestamp(retry_at, tz=UTC))
+    return ngettext(
+        "Too many failed sign-in attempts. Try again in %(minutes)d minute, at %(time)s.",
+        "Too many failed sign-in attempts. Try again in %(minutes)d minutes, at %(time)s.",
+        minutes,
+    ) % {"minutes": minutes, "time": formats.time_format(at, "TIME_FORMAT")}
+
+
+class SocialAccountAdapter(DefaultSocialAccountAdapter):
+    def is_open_for_signup(self, request: HttpRequest, sociallogin: object) -> bool:
+        return _is_public_host(request)
+
+
+class MFAAdapter(DefaultMFAAdapter):
+    def encrypt(self, text: str) -> str:
+        return crypto.encrypt(text)
+
+    def decrypt(self, encrypted_text: str) -> str:
+        return crypto.decrypt(encrypted_text)
+
+    def get_public_key_credential_rp_entity(self) -> dict[str, str]:
+        # One relying party for every host, so a passkey works on all company hosts.
+        return {"id": settings.BASE_DOMAIN, "name": settings.MFA_TOTP_ISSUER}
+
+
+class UserSessionsAdapter(DefaultUserSessionsAdapter):
+    def end_sessions(self, sessions: Iterable[Any]) -> None:
+        # UserSession.end() deletes the session row itself, so those sessions are gone
+        # server-side, whatever cookie their browser still holds.
+        sessions = list(sessions)
+        super().end_sessions(sessions)
+        request = context.request
+        user = getattr(request, "user", None)
+        security_event_record(
+            kind="sessions_ended",
+            request=request,
+            user=user if user is not None and user.is_authenticated else None,
+            data={"count": len(sessions)},
+        )
