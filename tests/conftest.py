@@ -18,6 +18,14 @@ from shared_apps.tenants.services import company_provision
 COMPANIES = {"alpha": "Alpha Ltd", "beta": "Бета ООД"}
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    # Translations are compiled by `make install`; compile here too (skipped when current)
+    # so a bare `pytest` tests the same Bulgarian catalog.
+    from saas.dev.compilemessages import compile_all
+
+    compile_all()
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup: None, django_db_blocker: pytest.FixtureRequest) -> None:
     with django_db_blocker.unblock():  # type: ignore[attr-defined]

@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 from django.conf import settings
@@ -67,3 +68,13 @@ def run_manage(
         timeout=timeout,
         input=stdin,
     )
+
+
+def stop_process(process: subprocess.Popen[Any], timeout: float = 20) -> None:
+    """Ask a child process to stop; kill it if it has not within `timeout` seconds."""
+    process.terminate()
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()

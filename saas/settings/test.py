@@ -6,7 +6,15 @@ from saas.settings.base import CACHES, REDIS_URL, env, redis_db
 DEBUG = False
 SECRET_KEY = "test-secret-key-that-is-long-enough-for-django-checks-0123456789"  # noqa: S105
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# In-process tests read django.core.mail.outbox; a server process started by a test sets
+# EMAIL_BACKEND=...filebased.EmailBackend and EMAIL_FILE_PATH to read what it sent.
+EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.locmem.EmailBackend")
+EMAIL_FILE_PATH = env.str("EMAIL_FILE_PATH", default="")
+# A server process started by a browser test runs its tasks inline (no worker to start).
+CELERY_TASK_ALWAYS_EAGER = env.strict_bool("CELERY_TASK_ALWAYS_EAGER", default=False)
+# Serve static files straight from the apps' folders (no collectstatic in dev and tests).
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

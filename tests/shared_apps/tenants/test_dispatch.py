@@ -14,7 +14,7 @@ from saas.celery import app
 from shared_apps.tenants.dispatch import NoCompanyContext, for_each_company
 from shared_apps.tenants.models import Company
 from tenant_apps.history.models import AuditEvent
-from tests.processes import ROOT, child_env
+from tests.processes import ROOT, child_env, stop_process
 from tests.shared_apps.tenants.celery_probe import probe_schema
 
 QUEUE = f"test-{uuid.uuid4().hex[:8]}"
@@ -39,11 +39,7 @@ def worker(django_db_setup: None, django_db_blocker: pytest.FixtureRequest) -> I
     try:
         yield
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        stop_process(process)
 
 
 def _rows(schema: str, marker: str) -> int:
