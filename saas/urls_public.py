@@ -8,6 +8,8 @@ from shared_apps.tenants.views import landing
 urlpatterns = [
     path("", landing, name="landing"),
     path("admin/", admin.site.urls),
+    path("", include("shared_apps.onboarding.urls_public")),
+    path("invite/", include("shared_apps.accounts.urls_invite")),
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
 ]

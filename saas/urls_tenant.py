@@ -6,8 +6,13 @@ from tenant_apps.workspace.views import home
 
 urlpatterns = [
     path("", home, name="home"),
-    # Sign-in, password reset, MFA and sessions on the company host itself (sign-up is
-    # refused here by the account adapter; it happens on the public host).
-    path("accounts/", include("allauth.urls")),
+    path("settings/security/", include("tenant_apps.security.urls")),
+    path("team/", include("tenant_apps.team.urls")),
+    path("", include("shared_apps.onboarding.urls_company")),
+    # Sign-in, password reset, MFA and sessions on the company host itself. Sign-up (refused
+    # here by the account adapter) and SSO callbacks live on the public host only.
+    path("accounts/", include("allauth.account.urls")),
+    path("accounts/2fa/", include("allauth.mfa.urls")),
+    path("accounts/sessions/", include("allauth.usersessions.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
 ]

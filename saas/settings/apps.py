@@ -35,6 +35,7 @@ SHARED_APPS = [
     "django.contrib.messages",
     "django.contrib.admin",
     "django.contrib.staticfiles",
+    "django.contrib.humanize",
     "django_celery_beat",
     # Billing objects synced from Stripe live in public with the company they bill.
     "djstripe",

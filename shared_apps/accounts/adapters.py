@@ -13,11 +13,12 @@ from allauth.core import context
 from allauth.core.internal import ratelimit as rl
 from allauth.mfa.adapter import DefaultMFAAdapter
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
+from allauth.socialaccount.models import SocialApp
 from allauth.usersessions.adapter import DefaultUserSessionsAdapter
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 from django.utils import formats, timezone
 from django.utils.translation import ngettext
 
@@ -55,6 +56,17 @@ def login_failed_retry_at(request: HttpRequest, key: str) -> float | None:
 
 
 class AccountAdapter(DefaultAccountAdapter):
+    def get_login_redirect_url(self, request: HttpRequest) -> str:
+        # On the public host people land on their companies (or create one); `?next=` wins.
+        if _is_public_host(request):
+            return "/welcome/"
+        return str(super().get_login_redirect_url(request))
+
+    def get_signup_redirect_url(self, request: HttpRequest) -> str:
+        if _is_public_host(request):
+            return "/welcome/"
+        return str(super().get_signup_redirect_url(request))
+
     def is_open_for_signup(self, request: HttpRequest) -> bool:
         # Sign-up happens on the public host only; company hosts sign in existing people.
         return _is_public_host(request)
@@ -65,6 +77,44 @@ class AccountAdapter(DefaultAccountAdapter):
         # per company host. People are global, so is their lockout.
         login = credentials.get("email", credentials.get("username", "")) or ""
         return f"account:{login.strip().lower()}"
+
+    def send_mail(self, template_prefix: str, email: str, context: dict[str, Any]) -> None:
+        """Every allauth email (address confirmation, password reset, MFA and password
+        notices) goes through the notifications task: rendered here with allauth's templates
+        in the recipient's language, sent by a worker with retries, once.
+
+        allauth's context holds objects (user, request, site); only the rendered subject and
+        body (plain strings) travel to the broker."""
+        import uuid
+
+        from django.utils import translation
+        from django.utils.html import strip_tags
+
+        from shared_apps.accounts.models import User
+        from shared_apps.notifications.services import email_enqueue, recipient_language
+
+        request = context.get("request") or globals()["context"].request
+        user = context.get("user")
+        if not isinstance(user, User):
+            user = User.objects.filter(email=email.strip().lower()).first()
+        ctx: dict[str, Any] = {"request": request, "email": email}
+        if request is not None:
+            from django.contrib.sites.shortcuts import get_current_site
+
+            ctx["current_site"] = get_current_site(request)
+        ctx.update(context)
+        with translation.override(recipient_language(user=user, email=email)):
+            message = self.render_mail(template_prefix, email, ctx)
+        body = message.body if message.content_subtype != "html" else strip_tags(message.body)
+        email_enqueue(
+            template="account_message",
+            to_user=user,
+            to_email=email,
+            context={"subject": str(message.subject), "body": str(body)},
+            # One key per message allauth asks for: a retried or redelivered task sends it
+            # once, while two identical requests still get two emails.
+            idempotency_key=f"allauth:{template_prefix}:{uuid.uuid4().hex}",
+        )
 
     def pre_authenticate(self, request: HttpRequest, **credentials: Any) -> None:
         try:
@@ -82,11 +132,13 @@ class AccountAdapter(DefaultAccountAdapter):
                 email=email,
                 data={"retry_at": datetime.fromtimestamp(retry_at, tz=UTC).isoformat()},
             )
-            raise ValidationError(lockout_message(retry_at), code="too_many_login_attempts")
+            raise ValidationError(
+                lockout_message(retry_at), code="too_many_login_attempts"
+            ) from None
 
 
 def lockout_message(retry_at: float) -> str:
-    """"Try again in N minutes, at HH:MM" in the user's language and time zone."""
+    """ "Try again in N minutes, at HH:MM" in the user's language and time zone."""
     minutes = max(1, math.ceil((retry_at - time.time()) / 60))
     at = timezone.localtime(datetime.fromtimestamp(retry_at, tz=UTC))
     return ngettext(
@@ -99,6 +151,14 @@ def lockout_message(retry_at: float) -> str:
 class SocialAccountAdapter(DefaultSocialAccountAdapter):
     def is_open_for_signup(self, request: HttpRequest, sociallogin: object) -> bool:
         return _is_public_host(request)
+
+    def get_app(self, request: HttpRequest, provider: str, client_id: str | None = None) -> Any:
+        # Every provider's routes exist; one that is not configured is "not found", not a
+        # server error (allauth raises SocialApp.DoesNotExist).
+        try:
+            return super().get_app(request, provider, client_id=client_id)
+        except SocialApp.DoesNotExist as exc:
+            raise Http404 from exc
 
 
 class MFAAdapter(DefaultMFAAdapter):

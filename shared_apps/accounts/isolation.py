@@ -22,10 +22,11 @@ OPEN_PREFIXES = (
     "/accounts/logout/",
     "/accounts/password/reset/",
     "/accounts/2fa/authenticate/",
-    "/accounts/passkey/login/",
+    "/accounts/2fa/webauthn/login/",
     "/accounts/confirm-email/",
     "/accounts/3rdparty/login/cancelled/",
     "/handoff/",
+    "/sso/",
     "/i18n/",
     "/static/",
 )

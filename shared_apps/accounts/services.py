@@ -42,3 +42,25 @@ def membership_create(*, user: User, company: Company, role: str, actor: User | 
         data={"user": user.email, "role": role},
     )
     return membership
+
+
+@transaction.atomic
+def company_require_mfa_set(*, company: Company, required: bool, actor: User) -> Company:
+    """Turn the company's "every member needs two-factor authentication" rule on or off."""
+    from shared_apps.audit.security import security_event_record
+
+    previous = company.require_mfa
+    company.require_mfa = required
+    # save() (not a queryset update) so the routing cache drops its copy of the company.
+    company.save(update_fields=["require_mfa", "updated_at"])
+    if previous != required:
+        data = {"require_mfa": required}
+        platform_event_record(
+            actor=actor,
+            action="company.require_mfa_set",
+            target=company,
+            company=company,
+            data=data,
+        )
+        security_event_record(kind="mfa_changed", user=actor, company_id=company.pk, data=data)
+    return company

@@ -1,0 +1,88 @@
+"""Transactional email: pick the recipient's language and enqueue the send after commit.
+
+Templates live in `templates/email/<template>.subject.txt`, `.txt` and `.html`, and extend
+the shared `email/layout.txt` / `email/layout.html`. The context travels through the broker,
+so it must be JSON: strings, numbers, lists and dicts only (URLs, not objects).
+"""
+
+from __future__ import annotations
+
+import json
+from functools import partial
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
+from django.db import transaction
+
+if TYPE_CHECKING:
+    from shared_apps.accounts.models import User
+    from shared_apps.tenants.models import Company
+
+DEFAULT_LANGUAGE = "bg"
+
+
+def recipient_language(*, user: User | None = None, email: str = "") -> str:
+    """The recipient's `User.language`, or the product's default (Bulgarian) for strangers."""
+    from shared_apps.accounts.models import User
+
+    if user is None and email:
+        user = User.objects.filter(email=email.strip().lower()).only("language").first()
+    language = user.language if user is not None else DEFAULT_LANGUAGE
+    supported = {code for code, _name in settings.LANGUAGES}
+    return language if language in supported else DEFAULT_LANGUAGE
+
+
+def email_enqueue(
+    *,
+    template: str,
+    to_user: User | None = None,
+    to_email: str | None = None,
+    context: dict[str, Any],
+    idempotency_key: str,
+) -> None:
+    """Send `template` to `to_user` (or the address `to_email`) once the current transaction
+    commits (at once outside one). `idempotency_key` identifies this one message: the task
+    never sends the same key twice, however often it is retried or enqueued."""
+    from shared_apps.notifications.tasks import send_email
+
+    if to_user is None and not to_email:
+        raise ValueError("email_enqueue needs to_user or to_email.")
+    to = to_email or (to_user.email if to_user is not None else "")
+    language = recipient_language(user=to_user, email=to)
+    json.dumps(context)  # fail here, in the caller, rather than in the broker
+    transaction.on_commit(
+        partial(
+            send_email.delay,
+            template=template,
+            to=to,
+            context=context,
+            language=language,
+            idempotency_key=idempotency_key,
+        )
+    )
+
+
+def welcome_email_send(*, user: User, company: Company) -> None:
+    """ "Your company is ready": called by onboarding after the company was created."""
+    email_enqueue(
+        template="welcome",
+        to_user=user,
+        context={
+            "name": user.get_short_name(),
+            "company_name": company.name,
+            "company_url": f"{public_origin()}/go/{company.subdomain}/",
+        },
+        idempotency_key=f"welcome:{company.pk}:{user.pk}",
+    )
+
+
+def public_origin() -> str:
+    """scheme://BASE_DOMAIN for links in emails (no request at hand): the PUBLIC_ORIGIN
+    setting if there is one; else development serves plain http on port 8000 and
+    everything else https."""
+    configured = getattr(settings, "PUBLIC_ORIGIN", "")
+    if configured:
+        return str(configured).rstrip("/")
+    if settings.DEBUG:
+        return f"http://{settings.BASE_DOMAIN}:8000"
+    return f"https://{settings.BASE_DOMAIN}"

@@ -1,0 +1,9 @@
+from django.urls import path
+
+from shared_apps.onboarding import views
+
+urlpatterns = [
+    path("welcome/", views.welcome, name="onboarding_welcome"),
+    path("welcome/check/", views.subdomain_availability, name="onboarding_subdomain_check"),
+    path("go/<slug:subdomain>/", views.go, name="onboarding_go"),
+]

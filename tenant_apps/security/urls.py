@@ -1,0 +1,7 @@
+from django.urls import path
+
+from tenant_apps.security import views
+
+urlpatterns = [
+    path("", views.security_settings, name="security_settings"),
+]

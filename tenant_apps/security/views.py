@@ -1,0 +1,44 @@
+"""The company owner's security settings (company host): require two-factor authentication."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods
+
+from shared_apps.accounts.models import Membership
+from shared_apps.accounts.services import company_require_mfa_set
+
+
+class RequireMFAForm(forms.Form):
+    require_mfa = forms.BooleanField(
+        label=gettext_lazy("Require two-factor authentication for every member"),
+        required=False,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def security_settings(request: HttpRequest) -> HttpResponse:
+    # CompanyMembersOnlyMiddleware has already refused strangers and set request.membership.
+    company = request.tenant  # type: ignore[attr-defined]
+    membership = getattr(request, "membership", None)
+    if membership is None or membership.role != Membership.Role.OWNER:
+        return render(
+            request,
+            "security/forbidden.html",
+            {"message": _("Only the company owner can change its security settings.")},
+            status=403,
+        )
+    data = request.POST if request.method == "POST" else None
+    form = RequireMFAForm(data, initial={"require_mfa": company.require_mfa})
+    if request.method == "POST" and form.is_valid():
+        company_require_mfa_set(
+            company=company, required=form.cleaned_data["require_mfa"], actor=membership.user
+        )
+        messages.success(request, _("Security settings saved."))
+        return HttpResponseRedirect(request.path)
+    return render(request, "security/settings.html", {"form": form, "company": company})
