@@ -46,6 +46,17 @@ def _clean_state() -> Iterator[None]:
 
 
 @pytest.fixture
+def send_emails_now(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Emails go out after commit through a Celery task; a test's transaction never commits.
+    Here they are sent at once, in-process, to the test backend (django.core.mail.outbox)."""
+    from shared_apps.notifications import services
+    from shared_apps.notifications.tasks import send_email
+
+    monkeypatch.setattr(services.transaction, "on_commit", lambda func, *a, **k: func())
+    monkeypatch.setattr(send_email, "delay", lambda **kwargs: send_email.apply(kwargs=kwargs))
+
+
+@pytest.fixture
 def alpha(db: None) -> Company:
     return Company.objects.get(subdomain="alpha")
 

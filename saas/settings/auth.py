@@ -102,3 +102,11 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = False
 
 # Fernet keys for secrets at rest (TOTP seeds), newest first; see shared_apps/accounts/crypto.py.
 FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS", default=[])
+
+# Invitations to join a company expire after this many days.
+INVITATION_TTL_DAYS = env.int("INVITATION_TTL_DAYS", default=7)
+# Tell people by email when their password or two-factor settings change.
+ACCOUNT_EMAIL_NOTIFICATIONS = True
+# scheme://host[:port] of the public site, for links in emails sent without a request
+# (default: https://BASE_DOMAIN; development: http://BASE_DOMAIN:8000).
+PUBLIC_ORIGIN = env.str("PUBLIC_ORIGIN", default="")

@@ -4,11 +4,24 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
+from shared_apps.accounts.models import User
+from shared_apps.notifications.services import welcome_email_send
 from shared_apps.tenants.models import Company
+from shared_apps.tenants.services import company_provision
 from shared_apps.tenants.validators import validate_subdomain
+
+
+@transaction.atomic
+def company_create_for_user(*, user: User, name: str, subdomain: str) -> Company:
+    """Sign-up's last step: provision the company with `user` as its owner and, once that
+    is committed, send the welcome email."""
+    company = company_provision(name=name, subdomain=subdomain, owner_email=user.email, actor=user)
+    welcome_email_send(user=user, company=company)
+    return company
 
 
 def subdomain_normalize(value: str) -> str:

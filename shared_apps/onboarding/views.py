@@ -25,13 +25,14 @@ from shared_apps.accounts.handoff import HandoffError, handoff_issue, handoff_re
 from shared_apps.accounts.models import Membership, User
 from shared_apps.onboarding.forms import CompanyCreateForm
 from shared_apps.onboarding.services import (
+    company_create_for_user,
     company_url,
     public_url,
     subdomain_check,
     subdomain_normalize,
 )
 from shared_apps.tenants.models import Company
-from shared_apps.tenants.services import ProvisioningError, company_provision
+from shared_apps.tenants.services import ProvisioningError
 
 ALLAUTH_BACKEND = "allauth.account.auth_backends.AuthenticationBackend"
 
@@ -62,11 +63,10 @@ def welcome(request: HttpRequest) -> HttpResponse:
         form = CompanyCreateForm(request.POST)
         if form.is_valid():
             try:
-                company = company_provision(
+                company = company_create_for_user(
+                    user=user,
                     name=form.cleaned_data["name"],
                     subdomain=form.cleaned_data["subdomain"],
-                    owner_email=user.email,
-                    actor=user,
                 )
             except ValidationError as exc:
                 for field, messages in exc.message_dict.items():

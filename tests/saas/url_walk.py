@@ -43,7 +43,7 @@ def _sample(route: str) -> str:
 def walk(urlconf: str) -> list[Route]:
     routes: list[Route] = []
 
-    def visit(patterns: list, prefix: str, namespace: str) -> None:  # type: ignore[type-arg]
+    def visit(patterns: list, prefix: str, namespace: str) -> None:
         for entry in patterns:
             text = str(entry.pattern)
             if isinstance(entry, URLResolver):

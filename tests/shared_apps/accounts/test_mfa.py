@@ -187,6 +187,7 @@ class TestTotp:
 
 
 @pytest.mark.django_db
+@pytest.mark.usefixtures("send_emails_now")
 def test_password_reset_does_not_bypass_mfa(
     alpha: Company, django_capture_on_commit_callbacks: Callable[..., Any]
 ) -> None:

@@ -5,7 +5,7 @@ import time
 import pytest
 from allauth.account.models import EmailAddress
 from django.contrib.sessions.models import Session
-from django.test import override_settings
+from django.test import Client, override_settings
 
 from shared_apps.accounts.session_limit import SESSION_KEY
 from shared_apps.tenants.models import Company
@@ -14,7 +14,7 @@ from tests.conftest import host_client
 PASSWORD = "correct-horse-battery-9"
 
 
-def _signed_in_owner_client(company: Company):  # type: ignore[no-untyped-def]
+def _signed_in_owner_client(company: Company) -> Client:
     owner = company.memberships.get(role="owner").user
     owner.set_password(PASSWORD)
     owner.save()

@@ -9,6 +9,7 @@ import pytest
 from allauth.account.models import EmailAddress
 from allauth.core import context as allauth_context
 from allauth.mfa.adapter import get_adapter as mfa_adapter
+from django.conf import settings
 from django.test import RequestFactory, override_settings
 
 from shared_apps.accounts import team
@@ -117,12 +118,16 @@ def test_mfa_notices_go_through_send_mail_when_notifications_are_on(
     request = RequestFactory().get("/", HTTP_HOST="localhost")
     request.user = user
     with allauth_context.request_context(request):
-        # off (allauth's default, this project's current setting): nothing is sent
-        with django_capture_on_commit_callbacks(execute=True):
+        # off: nothing is sent
+        with (
+            override_settings(ACCOUNT_EMAIL_NOTIFICATIONS=False),
+            django_capture_on_commit_callbacks(execute=True),
+        ):
             mfa_adapter().send_notification_mail("mfa/email/totp_activated", user)
         assert worker == []
+        # on (this project's setting)
+        assert settings.ACCOUNT_EMAIL_NOTIFICATIONS is True
         with (
-            override_settings(ACCOUNT_EMAIL_NOTIFICATIONS=True),
             smtp_server() as smtp,
             django_capture_on_commit_callbacks(execute=True),
         ):
