@@ -56,14 +56,22 @@ def security_event_record(
         user_agent=(request.META.get("HTTP_USER_AGENT", "") if request else "")[:300],
         data=clean,
     )
+    fields = {
+        "event": kind,
+        "user_id": event.user_id,
+        "company_id": company_id,
+        "ip": event.ip,
+        **{f"data_{k}": v for k, v in clean.items()},
+    }
+    # One structured line (key=value; JSON once the log formatter is JSON) per event.
     logger.info(
-        "security event",
-        extra={
-            "event": kind,
-            "user_id": event.user_id,
-            "company_id": company_id,
-            "ip": event.ip,
-            **{f"data_{k}": v for k, v in clean.items()},
-        },
+        "security_event %s",
+        " ".join(f"{k}={_log_value(v)}" for k, v in fields.items()),
+        extra=fields,
     )
     return event
+
+
+def _log_value(value: Any) -> str:
+    text = "-" if value is None else str(value)
+    return f'"{text}"' if (" " in text or not text) else text

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.utils.translation import gettext as _
@@ -12,6 +13,7 @@ from django.views.decorators.http import require_http_methods
 
 from shared_apps.accounts.models import Membership
 from shared_apps.accounts.services import company_require_mfa_set
+from shared_apps.audit.selectors import security_events_for_company
 
 
 class RequireMFAForm(forms.Form):
@@ -42,3 +44,23 @@ def security_settings(request: HttpRequest) -> HttpResponse:
         messages.success(request, _("Security settings saved."))
         return HttpResponseRedirect(request.path)
     return render(request, "security/settings.html", {"form": form, "company": company})
+
+
+EVENTS_PER_PAGE = 50
+
+
+@require_http_methods(["GET"])
+def security_events(request: HttpRequest) -> HttpResponse:
+    """The company's security log for its owners: sign-ins, lockouts, MFA and role changes."""
+    company = request.tenant  # type: ignore[attr-defined]
+    membership = getattr(request, "membership", None)
+    if membership is None or membership.role != Membership.Role.OWNER:
+        return render(
+            request,
+            "security/forbidden.html",
+            {"message": _("Only the company owner can see its security events.")},
+            status=403,
+        )
+    paginator = Paginator(security_events_for_company(company_id=company.pk), EVENTS_PER_PAGE)
+    page = paginator.get_page(request.GET.get("page"))
+    return render(request, "security/events.html", {"page": page, "company": company})

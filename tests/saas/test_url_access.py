@@ -24,6 +24,7 @@ L = "login"
 COMPANY: dict[str, tuple[object, ...]] = {
     "home": (L, 404, 200, 200, 200, 200),
     "security_settings": (L, 404, 403, 403, 403, 200),
+    "security_events": (L, 404, 403, 403, 403, 200),
     "team": (L, 404, 403, 403, 200, 200),
     # POST-only actions
     "team_invite": (L, 404, 405, 405, 405, 405),
