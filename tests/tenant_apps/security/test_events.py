@@ -21,7 +21,7 @@ def _owner_client(company: Company) -> Client:
 def _events(company: Company, count: int, **fields: object) -> None:
     user = make_user()
     SecurityEvent.objects.bulk_create(
-        SecurityEvent(kind="login", user=user, company_id=company.pk, ip="192.0.2.7", **fields)  # type: ignore[misc]
+        SecurityEvent(kind="login", user=user, company_id=company.pk, ip="192.0.2.7", **fields)
         for _ in range(count)
     )
 
