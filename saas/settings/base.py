@@ -55,6 +55,7 @@ MIDDLEWARE = [
     "shared_apps.accounts.isolation.CompanyMembersOnlyMiddleware",
     "shared_apps.accounts.mfa_policy.RequireMFAMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "saas.middleware.FormErrorStatusMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 

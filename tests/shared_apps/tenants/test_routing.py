@@ -88,7 +88,7 @@ class TestRouting:
         response = client.post(
             "/accounts/login/", {"login": owner.email, "password": "wrong-password-123"}
         )
-        assert response.status_code == 200
+        assert response.status_code == 400
         owner.set_password("correct-horse-battery-9")
         owner.save()
         EmailAddress.objects.update_or_create(
