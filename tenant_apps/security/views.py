@@ -23,18 +23,23 @@ class RequireMFAForm(forms.Form):
     )
 
 
-@require_http_methods(["GET", "POST"])
-def security_settings(request: HttpRequest) -> HttpResponse:
+def _refuse_unless_owner(request: HttpRequest, message: str) -> HttpResponse | None:
     # CompanyMembersOnlyMiddleware has already refused strangers and set request.membership.
-    company = request.tenant  # type: ignore[attr-defined]
     membership = getattr(request, "membership", None)
     if membership is None or membership.role != Membership.Role.OWNER:
-        return render(
-            request,
-            "security/forbidden.html",
-            {"message": _("Only the company owner can change its security settings.")},
-            status=403,
-        )
+        return render(request, "security/forbidden.html", {"message": message}, status=403)
+    return None
+
+
+@require_http_methods(["GET", "POST"])
+def security_settings(request: HttpRequest) -> HttpResponse:
+    refused = _refuse_unless_owner(
+        request, _("Only the company owner can change its security settings.")
+    )
+    if refused is not None:
+        return refused
+    company = request.tenant  # type: ignore[attr-defined]
+    membership = request.membership  # type: ignore[attr-defined]
     data = request.POST if request.method == "POST" else None
     form = RequireMFAForm(data, initial={"require_mfa": company.require_mfa})
     if request.method == "POST" and form.is_valid():
@@ -52,15 +57,12 @@ EVENTS_PER_PAGE = 50
 @require_http_methods(["GET"])
 def security_events(request: HttpRequest) -> HttpResponse:
     """The company's security log for its owners: sign-ins, lockouts, MFA and role changes."""
+    refused = _refuse_unless_owner(
+        request, _("Only the company owner can see its security events.")
+    )
+    if refused is not None:
+        return refused
     company = request.tenant  # type: ignore[attr-defined]
-    membership = getattr(request, "membership", None)
-    if membership is None or membership.role != Membership.Role.OWNER:
-        return render(
-            request,
-            "security/forbidden.html",
-            {"message": _("Only the company owner can see its security events.")},
-            status=403,
-        )
     paginator = Paginator(security_events_for_company(company_id=company.pk), EVENTS_PER_PAGE)
     page = paginator.get_page(request.GET.get("page"))
     return render(request, "security/events.html", {"page": page, "company": company})

@@ -14,26 +14,12 @@ from django.test import RequestFactory, override_settings
 
 from shared_apps.accounts import team
 from shared_apps.accounts.models import Membership, User
-from shared_apps.notifications.tasks import send_email
 from shared_apps.tenants.models import Company
 from tests.conftest import host_client
 from tests.factories import make_user
 from tests.smtp import smtp_server
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def worker(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
-    """Run each enqueued send in-process, as a worker would; remember what was enqueued."""
-    calls: list[dict[str, Any]] = []
-
-    def run(**kwargs: Any) -> None:
-        calls.append(kwargs)
-        send_email.apply(kwargs=kwargs)
-
-    monkeypatch.setattr(send_email, "delay", run)
-    return calls
 
 
 def text_of(message: Any) -> str:

@@ -8,7 +8,6 @@ import pytest
 from allauth.account.models import EmailAddress
 
 from shared_apps.audit.models import SecurityEvent
-from shared_apps.notifications.tasks import send_email
 from tests.conftest import host_client
 from tests.factories import make_user
 from tests.smtp import smtp_server
@@ -17,18 +16,6 @@ pytestmark = pytest.mark.django_db
 
 OLD_BROWSER = "Mozilla/5.0 (X11; Linux x86_64) Firefox/130.0"
 NEW_BROWSER = "Mozilla/5.0 (iPhone) Safari/17.0"
-
-
-@pytest.fixture
-def worker(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
-    calls: list[dict[str, Any]] = []
-
-    def run(**kwargs: Any) -> None:
-        calls.append(kwargs)
-        send_email.apply(kwargs=kwargs)
-
-    monkeypatch.setattr(send_email, "delay", run)
-    return calls
 
 
 def sign_in(email: str, ip: str, browser: str, capture: Any) -> Any:
