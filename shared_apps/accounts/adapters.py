@@ -4,22 +4,25 @@ from __future__ import annotations
 
 import math
 import time
+import uuid
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
 from allauth.account.adapter import DefaultAccountAdapter
-from allauth.core import context
+from allauth.core import context as allauth_context
 from allauth.core.internal import ratelimit as rl
 from allauth.mfa.adapter import DefaultMFAAdapter
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from allauth.socialaccount.models import SocialApp
 from allauth.usersessions.adapter import DefaultUserSessionsAdapter
 from django.conf import settings
+from django.contrib.sites.shortcuts import get_current_site
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest
-from django.utils import formats, timezone
+from django.utils import formats, timezone, translation
+from django.utils.html import strip_tags
 from django.utils.translation import ngettext
 
 from shared_apps.accounts import crypto
@@ -85,22 +88,15 @@ class AccountAdapter(DefaultAccountAdapter):
 
         allauth's context holds objects (user, request, site); only the rendered subject and
         body (plain strings) travel to the broker."""
-        import uuid
-
-        from django.utils import translation
-        from django.utils.html import strip_tags
-
         from shared_apps.accounts.models import User
         from shared_apps.notifications.services import email_enqueue, recipient_language
 
-        request = context.get("request") or globals()["context"].request
+        request = context.get("request") or allauth_context.request
         user = context.get("user")
         if not isinstance(user, User):
             user = User.objects.filter(email=email.strip().lower()).first()
         ctx: dict[str, Any] = {"request": request, "email": email}
         if request is not None:
-            from django.contrib.sites.shortcuts import get_current_site
-
             ctx["current_site"] = get_current_site(request)
         ctx.update(context)
         with translation.override(recipient_language(user=user, email=email)):
@@ -179,7 +175,7 @@ class UserSessionsAdapter(DefaultUserSessionsAdapter):
         # server-side, whatever cookie their browser still holds.
         sessions = list(sessions)
         super().end_sessions(sessions)
-        request = context.request
+        request = allauth_context.request
         user = getattr(request, "user", None)
         security_event_record(
             kind="sessions_ended",
