@@ -31,10 +31,11 @@ MAKEMESSAGES_ARGS = [
 
 
 def _ids(path: Path) -> dict[str, tuple[bool, bool]]:
-    """msgid -> (translated, fuzzy) for every non-header entry."""
+    """msgid -> (translated, fuzzy) for every entry; the header counts as "" (a fuzzy header
+    makes msgfmt-based tools drop it, plural forms included)."""
     with path.open("rb") as handle:
         catalog = read_po(handle)
-    result: dict[str, tuple[bool, bool]] = {}
+    result: dict[str, tuple[bool, bool]] = {"": (True, bool(catalog.fuzzy))}
     for message in catalog:
         if not message.id:
             continue
@@ -48,7 +49,9 @@ def incomplete(language: str) -> list[str]:
     problems = []
     for po in sorted((LOCALE / language / "LC_MESSAGES").glob("*.po")):
         for msgid, (translated, fuzzy) in _ids(po).items():
-            if fuzzy:
+            if fuzzy and not msgid:
+                problems.append(f"{po.name}: the header is marked fuzzy")
+            elif fuzzy:
                 problems.append(f"{po.name}: fuzzy: {msgid!r}")
             elif not translated:
                 problems.append(f"{po.name}: untranslated: {msgid!r}")
