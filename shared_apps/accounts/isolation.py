@@ -27,6 +27,7 @@ OPEN_PREFIXES = (
     "/accounts/3rdparty/login/cancelled/",
     "/handoff/",
     "/sso/",
+    "/accounts/signup/",
     "/i18n/",
     "/static/",
 )

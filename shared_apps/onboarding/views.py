@@ -164,3 +164,9 @@ def sso_start(request: HttpRequest, provider_id: str) -> HttpResponse:
     finally:
         set_urlconf(previous)
     return HttpResponseRedirect(public_url(request, path))
+
+
+@require_GET
+def signup_elsewhere(request: HttpRequest) -> HttpResponse:
+    """Company hosts sign people in; creating an account happens on the public host."""
+    return HttpResponseRedirect(public_url(request, "/accounts/signup/"))

@@ -36,10 +36,12 @@ COMPANY: dict[str, tuple[object, ...]] = {
     # open to strangers: a bad token is a 400 page, an unknown provider 404
     "onboarding_handoff": (400, 400, 400, 400, 400, 400),
     "onboarding_sso": (404, 404, 404, 404, 404, 404),
+    "onboarding_signup_elsewhere": (302, 302, 302, 302, 302, 302),
     "account_login": (200, 302, 302, 302, 302, 302),
     "account_logout": (302, 200, 200, 200, 200, 200),
     "account_inactive": (L, 404, 200, 200, 200, 200),
-    "account_signup": (L, 404, 302, 302, 302, 302),
+    # shadowed by onboarding_signup_elsewhere (sent to the public host's sign-up)
+    "account_signup": (302, 302, 302, 302, 302, 302),
     "account_reauthenticate": (L, 404, 200, 200, 200, 403),
     "account_request_reauthentication_code": (L, 404, 302, 302, 302, 403),
     "account_confirm_reauthentication_code": (L, 404, 302, 302, 302, 302),

@@ -253,3 +253,10 @@ class TestSsoFromCompanyHost:
         # allauth's own public login page shows the configured provider too
         body = host_client("localhost").get("/accounts/login/").content.decode()
         assert "/accounts/oidc/oidc/login/" in body
+
+
+@pytest.mark.django_db
+def test_sign_up_link_on_a_company_host_leads_to_the_public_host() -> None:
+    response = host_client("alpha.localhost").get("/accounts/signup/")
+    assert response.status_code == 302
+    assert response["Location"] == "http://localhost/accounts/signup/"
