@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class CrmConfig(AppConfig):
+    name = "tenant_apps.crm"
+    label = "crm"
+    verbose_name = _("CRM")
+
+    def ready(self) -> None:
+        from shared_apps.tenants.hooks import on_company_provisioned
+        from tenant_apps.crm.provisioning import default_pipeline_create
+
+        on_company_provisioned(default_pipeline_create)

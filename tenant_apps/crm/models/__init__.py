@@ -1,0 +1,27 @@
+from tenant_apps.crm.models.activities import Activity, ActivityKind, Note
+from tenant_apps.crm.models.contacts import Contact, ContactEmail, ContactPhone, LifecycleStage
+from tenant_apps.crm.models.custom_fields import CustomField, CustomFieldEntity, CustomFieldType
+from tenant_apps.crm.models.deals import Deal, DealStatus
+from tenant_apps.crm.models.organizations import Organization, OrganizationSize
+from tenant_apps.crm.models.pipelines import Pipeline, Stage
+from tenant_apps.crm.models.tags import Tag
+
+__all__ = [
+    "Activity",
+    "ActivityKind",
+    "Contact",
+    "ContactEmail",
+    "ContactPhone",
+    "CustomField",
+    "CustomFieldEntity",
+    "CustomFieldType",
+    "Deal",
+    "DealStatus",
+    "LifecycleStage",
+    "Note",
+    "Organization",
+    "OrganizationSize",
+    "Pipeline",
+    "Stage",
+    "Tag",
+]

@@ -1,0 +1,111 @@
+from __future__ import annotations
+
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils.translation import gettext_lazy as _
+
+from tenant_apps.crm.models.base import CrmModel, RecordModel, one_of
+from tenant_apps.crm.models.organizations import Organization
+from tenant_apps.crm.models.tags import Tag
+from tenant_apps.crm.validators import PHONE_RE, phone_validator
+
+
+class LifecycleStage(models.TextChoices):
+    LEAD = "lead", _("Lead")
+    PROSPECT = "prospect", _("Prospect")
+    CUSTOMER = "customer", _("Customer")
+    CHURNED = "churned", _("Churned")
+
+
+class Contact(RecordModel):
+    LifecycleStage = LifecycleStage
+
+    first_name = models.CharField(_("first name"), max_length=100, blank=True)
+    last_name = models.CharField(_("last name"), max_length=100)
+    job_title = models.CharField(_("job title"), max_length=150, blank=True)
+    organization = models.ForeignKey(
+        Organization,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="contacts",
+        verbose_name=_("organization"),
+    )
+    lifecycle_stage = models.CharField(
+        _("lifecycle stage"),
+        max_length=16,
+        choices=LifecycleStage.choices,
+        default=LifecycleStage.LEAD,
+    )
+    source = models.CharField(_("source"), max_length=100, blank=True)
+    do_not_contact = models.BooleanField(_("do not contact"), default=False)
+    tags = models.ManyToManyField(Tag, blank=True, related_name="contacts")
+
+    class Meta:
+        ordering = ["last_name", "first_name", "id"]
+        verbose_name = _("contact")
+        verbose_name_plural = _("contacts")
+        constraints = [
+            one_of("lifecycle_stage", LifecycleStage.values, "crm_contact_lifecycle_valid"),
+            models.CheckConstraint(
+                condition=models.Q(version__gte=1), name="crm_contact_version_positive"
+            ),
+        ]
+        indexes = [
+            models.Index(Lower("last_name"), Lower("first_name"), name="crm_contact_name_idx"),
+            models.Index(fields=["organization"], name="crm_contact_org_idx"),
+            models.Index(fields=["owner"], name="crm_contact_owner_idx"),
+            models.Index(
+                fields=["deleted_at"],
+                name="crm_contact_deleted_idx",
+                condition=models.Q(deleted_at__isnull=False),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+
+class ContactEmail(CrmModel):
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="emails")
+    email = models.EmailField(_("email"))
+    is_primary = models.BooleanField(_("primary"), default=False)
+
+    class Meta:
+        ordering = ["-is_primary", "id"]
+        verbose_name = _("email address")
+        verbose_name_plural = _("email addresses")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["contact"],
+                condition=models.Q(is_primary=True),
+                name="crm_contact_one_primary_email",
+                violation_error_message=_("A contact can have only one primary email."),
+            ),
+            models.UniqueConstraint("contact", Lower("email"), name="crm_contact_email_unique"),
+        ]
+        indexes = [models.Index(Lower("email"), name="crm_contact_email_lower_idx")]
+
+    def __str__(self) -> str:
+        return self.email
+
+
+class ContactPhone(CrmModel):
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="phones")
+    # Normalised: "+" and digits only (see validators.phone_normalize).
+    number = models.CharField(_("number"), max_length=16, validators=[phone_validator])
+    label = models.CharField(_("label"), max_length=32, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("phone number")
+        verbose_name_plural = _("phone numbers")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(number__regex=PHONE_RE), name="crm_contact_phone_e164"
+            ),
+        ]
+        indexes = [models.Index(fields=["number"], name="crm_contact_phone_idx")]
+
+    def __str__(self) -> str:
+        return self.number

@@ -1,0 +1,106 @@
+"""Activities and notes. Both link to an organization, a contact and/or a deal. A note's body
+is plain text, stored as given: no HTML sanitiser is installed, so templates always escape it."""
+
+from __future__ import annotations
+
+import datetime
+from typing import TYPE_CHECKING
+
+from django.db import transaction
+from django.utils import timezone
+
+from tenant_apps.crm.access import crm_access
+from tenant_apps.crm.models import Activity, Contact, Deal, Note, Organization
+from tenant_apps.crm.services.common import (
+    created_changes,
+    full_clean,
+    record_audit,
+    validate_all,
+)
+
+if TYPE_CHECKING:
+    from shared_apps.accounts.models import User
+
+_LINKS = ("organization", "contact", "deal")
+
+
+@transaction.atomic
+def activity_create(
+    *,
+    actor: User,
+    kind: str,
+    subject: str,
+    description: str = "",
+    due_at: datetime.datetime | None = None,
+    assignee: User | None = None,
+    organization: Organization | None = None,
+    contact: Contact | None = None,
+    deal: Deal | None = None,
+) -> Activity:
+    from tenant_apps.crm.services.common import owner_check
+
+    crm_access(actor=actor, action="create")
+    activity = Activity(
+        kind=kind,
+        subject=subject.strip(),
+        description=description,
+        due_at=due_at,
+        assignee=assignee,
+        organization=organization,
+        contact=contact,
+        deal=deal,
+    )
+    validate_all(
+        lambda: owner_check({"assignee": assignee}, "assignee"), lambda: full_clean(activity)
+    )
+    activity.save()
+    record_audit(
+        actor=actor,
+        action="crm.activity.created",
+        target=activity,
+        changes=created_changes(
+            activity, ["kind", "subject", "description", "due_at", "assignee", *_LINKS]
+        ),
+    )
+    return activity
+
+
+@transaction.atomic
+def activity_mark_done(*, activity: Activity, actor: User, done: bool = True) -> Activity:
+    crm_access(actor=actor, action="edit")
+    current = Activity.objects.select_for_update().get(pk=activity.pk)
+    if current.done == done:
+        return current
+    current.done = done
+    current.done_at = timezone.now() if done else None
+    current.save(update_fields=["done", "done_at", "updated_at"])
+    record_audit(
+        actor=actor,
+        action="crm.activity.updated",
+        target=current,
+        changes={"done": [not done, done]},
+    )
+    return current
+
+
+@transaction.atomic
+def note_create(
+    *,
+    actor: User,
+    body: str,
+    pinned: bool = False,
+    organization: Organization | None = None,
+    contact: Contact | None = None,
+    deal: Deal | None = None,
+) -> Note:
+    crm_access(actor=actor, action="create")
+    note = Note(body=body, pinned=pinned, organization=organization, contact=contact, deal=deal)
+    full_clean(note)
+    note.save()
+    record_audit(
+        actor=actor,
+        action="crm.note.created",
+        target=note,
+        changes=created_changes(note, ["body", "pinned", *_LINKS]),
+    )
+    return note
