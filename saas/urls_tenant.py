@@ -6,6 +6,7 @@ from tenant_apps.workspace.views import home
 
 urlpatterns = [
     path("", home, name="home"),
+    path("", include("tenant_apps.crm.urls")),
     path("settings/security/", include("tenant_apps.security.urls")),
     path("team/", include("tenant_apps.team.urls")),
     path("", include("shared_apps.onboarding.urls_company")),

@@ -36,6 +36,8 @@ SHARED_APPS = [
     "django.contrib.admin",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    # Search lookups (trigram similarity, full text); no models.
+    "django.contrib.postgres",
     "django_celery_beat",
     # Billing objects synced from Stripe live in public with the company they bill.
     "djstripe",

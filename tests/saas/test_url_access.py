@@ -7,6 +7,9 @@ host's sign-in page; "<500" (platform admin for staff only) is any non-error sta
 
 from __future__ import annotations
 
+import importlib
+from pathlib import Path
+
 import pytest
 from django.test import Client
 
@@ -141,6 +144,14 @@ ADMIN = ("admin-login", "admin-login", "<500")
 # dj-stripe's admin "custom action" view raises (500) on a model name it does not know,
 # for staff only; non-staff are still refused. Known library behaviour, not ours.
 ADMIN_DJSTRIPE_ACTION = ("admin-login", "admin-login", "any")
+
+
+# Each CRM area keeps its rows in tests/saas/access/<area>.py (a COMPANY dict of the same form).
+for _module in sorted(Path(__file__).parent.joinpath("access").glob("[a-z]*.py")):
+    _area = importlib.import_module(f"tests.saas.access.{_module.stem}")
+    _clash = set(_area.COMPANY) & set(COMPANY)
+    assert not _clash, f"{_module.name} repeats {_clash}"
+    COMPANY.update(_area.COMPANY)
 
 
 def _outcome(client: Client, path: str) -> object:

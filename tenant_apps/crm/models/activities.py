@@ -64,6 +64,8 @@ class Activity(LinkedModel):
     done = models.BooleanField(_("done"), default=False)
     done_at = models.DateTimeField(_("done at"), null=True, blank=True)
     assignee = user_reference(_("assignee"))
+    # Set when the due-time reminder went out, so that it goes out once.
+    reminder_sent_at = models.DateTimeField(_("reminder sent"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -85,6 +87,11 @@ class Activity(LinkedModel):
                 fields=["assignee", "due_at"],
                 name="crm_activity_open_due_idx",
                 condition=models.Q(done=False),
+            ),
+            models.Index(
+                fields=["due_at"],
+                name="crm_activity_reminder_idx",
+                condition=models.Q(done=False, reminder_sent_at__isnull=True, due_at__isnull=False),
             ),
         ]
 

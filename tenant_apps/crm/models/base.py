@@ -6,8 +6,12 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex, OpClass
+from django.contrib.postgres.search import SearchVector
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from tenant_apps.crm.search_text import search_document
 
 
 class CrmModel(models.Model):
@@ -43,9 +47,34 @@ class RecordModel(CrmModel):
     custom_fields = models.JSONField(_("custom fields"), default=dict, blank=True)
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)
     deleted_at = models.DateTimeField(_("deleted"), null=True, blank=True, editable=False)
+    # What search matches (see crm.search_text), kept up to date by `save()`.
+    search_text = models.TextField(default="", blank=True, editable=False)
 
     class Meta:
         abstract = True
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.search_refresh()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None:
+            kwargs["update_fields"] = {*update_fields, "search_text"}
+        super().save(*args, **kwargs)
+
+    def search_parts(self) -> list[str]:
+        """The values the record is found by, most important first."""
+        raise NotImplementedError
+
+    def search_refresh(self) -> None:
+        self.search_text = search_document(self.search_parts())
+
+
+def search_indexes(table: str) -> list[models.Index]:
+    """Trigram (similarity, substrings) and full-text (words, prefixes) indexes on
+    `search_text`. pg_trgm lives in the public schema, on every company's search path."""
+    return [
+        GinIndex(OpClass("search_text", name="gin_trgm_ops"), name=f"{table}_search_trgm_idx"),
+        GinIndex(SearchVector("search_text", config="simple"), name=f"{table}_search_fts_idx"),
+    ]
 
 
 def one_of(field: str, values: Iterable[str], name: str) -> models.CheckConstraint:

@@ -4,7 +4,7 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
-from tenant_apps.crm.models.base import CrmModel, RecordModel, one_of
+from tenant_apps.crm.models.base import CrmModel, RecordModel, one_of, search_indexes
 from tenant_apps.crm.models.organizations import Organization
 from tenant_apps.crm.models.tags import Tag
 from tenant_apps.crm.validators import PHONE_RE, phone_validator
@@ -60,10 +60,20 @@ class Contact(RecordModel):
                 name="crm_contact_deleted_idx",
                 condition=models.Q(deleted_at__isnull=False),
             ),
+            *search_indexes("crm_contact"),
         ]
 
     def __str__(self) -> str:
         return f"{self.first_name} {self.last_name}".strip()
+
+    def search_parts(self) -> list[str]:
+        """Names and job title, then the saved emails and phones (services refresh
+        `search_text` after writing those lists; a new contact has none yet)."""
+        parts = [self.first_name, self.last_name, self.job_title]
+        if self.pk is not None:
+            parts += self.emails.values_list("email", flat=True)
+            parts += self.phones.values_list("number", flat=True)
+        return parts
 
 
 class ContactEmail(CrmModel):

@@ -18,7 +18,9 @@ class CustomFieldType(models.TextChoices):
     NUMBER = "number", _("Number")
     DATE = "date", _("Date")
     CHOICE = "choice", _("Choice")
+    MULTI = "multi", _("Multiple choice")
     BOOL = "bool", _("Checkbox")
+    URL = "url", _("Link")
 
 
 class CustomField(CrmModel):

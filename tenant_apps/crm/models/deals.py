@@ -7,7 +7,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from tenant_apps.crm.models.base import RecordModel, one_of
+from tenant_apps.crm.models.base import RecordModel, one_of, search_indexes
 from tenant_apps.crm.models.contacts import Contact
 from tenant_apps.crm.models.organizations import Organization
 from tenant_apps.crm.models.pipelines import Pipeline, Stage
@@ -55,6 +55,8 @@ class Deal(RecordModel):
     )
     lost_reason = models.CharField(_("lost reason"), max_length=300, blank=True)
     stage_changed_at = models.DateTimeField(_("stage changed"), null=True, blank=True)
+    # The latest activity or note on the deal (the board flags deals quiet for 14 days).
+    last_activity_at = models.DateTimeField(_("last activity"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -84,10 +86,19 @@ class Deal(RecordModel):
                 name="crm_deal_deleted_idx",
                 condition=models.Q(deleted_at__isnull=False),
             ),
+            models.Index(
+                fields=["stage", "-amount", "-id"],
+                name="crm_deal_stage_column_idx",
+                condition=models.Q(deleted_at__isnull=True, status="open"),
+            ),
+            *search_indexes("crm_deal"),
         ]
 
     def __str__(self) -> str:
         return self.name
+
+    def search_parts(self) -> list[str]:
+        return [self.name]
 
     def clean(self) -> None:
         super().clean()

@@ -5,7 +5,7 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
-from tenant_apps.crm.models.base import RecordModel, one_of
+from tenant_apps.crm.models.base import RecordModel, one_of, search_indexes
 from tenant_apps.crm.models.tags import Tag
 from tenant_apps.crm.validators import COUNTRY_RE, country_validator
 
@@ -64,7 +64,11 @@ class Organization(RecordModel):
                 name="crm_org_deleted_idx",
                 condition=models.Q(deleted_at__isnull=False),
             ),
+            *search_indexes("crm_org"),
         ]
 
     def __str__(self) -> str:
         return self.name
+
+    def search_parts(self) -> list[str]:
+        return [self.name, self.domain, self.email, self.phone, self.vat_number, self.city]

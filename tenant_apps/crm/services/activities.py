@@ -24,6 +24,13 @@ if TYPE_CHECKING:
 _LINKS = ("organization", "contact", "deal")
 
 
+def deal_touch(deal_id: int | None) -> None:
+    """Record activity on a deal (the board flags deals without any for 14 days). A plain
+    update: it is not an edit of the deal, so its version (stale-edit check) stays."""
+    if deal_id is not None:
+        Deal.objects.filter(pk=deal_id).update(last_activity_at=timezone.now())
+
+
 @transaction.atomic
 def activity_create(
     *,
@@ -54,6 +61,7 @@ def activity_create(
         lambda: owner_check({"assignee": assignee}, "assignee"), lambda: full_clean(activity)
     )
     activity.save()
+    deal_touch(activity.deal_id)
     record_audit(
         actor=actor,
         action="crm.activity.created",
@@ -74,6 +82,7 @@ def activity_mark_done(*, activity: Activity, actor: User, done: bool = True) ->
     current.done = done
     current.done_at = timezone.now() if done else None
     current.save(update_fields=["done", "done_at", "updated_at"])
+    deal_touch(current.deal_id)
     record_audit(
         actor=actor,
         action="crm.activity.updated",
@@ -97,6 +106,7 @@ def note_create(
     note = Note(body=body, pinned=pinned, organization=organization, contact=contact, deal=deal)
     full_clean(note)
     note.save()
+    deal_touch(note.deal_id)
     record_audit(
         actor=actor,
         action="crm.note.created",

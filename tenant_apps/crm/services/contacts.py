@@ -121,6 +121,9 @@ def _lists_save(
                 for number, label in phones
             )
             changes["phones"] = [None if created else old_phones, new_phones]
+    if changes:
+        contact.search_refresh()
+        Contact.objects.filter(pk=contact.pk).update(search_text=contact.search_text)
     return changes
 
 

@@ -1,0 +1,1 @@
+/* board: CRM board screens. No inline scripts anywhere (the CSP forbids them). */

@@ -1,0 +1,1 @@
+/* lists: CRM lists screens. No inline scripts anywhere (the CSP forbids them). */

@@ -1,0 +1,1 @@
+/* records: CRM records screens. No inline scripts anywhere (the CSP forbids them). */

@@ -1,0 +1,1 @@
+/* search: CRM search screens. No inline scripts anywhere (the CSP forbids them). */

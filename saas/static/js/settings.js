@@ -1,0 +1,1 @@
+/* settings: CRM settings screens. No inline scripts anywhere (the CSP forbids them). */

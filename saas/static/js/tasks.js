@@ -1,0 +1,1 @@
+/* tasks: CRM tasks screens. No inline scripts anywhere (the CSP forbids them). */
