@@ -1,7 +1,7 @@
 """CRM writes. Every service is keyword-only, atomic, checks the actor's role with
 `crm_access` and leaves an `AuditEvent` with the changed fields (old → new)."""
 
-from tenant_apps.crm.services.activities import activity_create, activity_mark_done, note_create
+from tenant_apps.crm.services.activities import activity_create, activity_mark_done
 from tenant_apps.crm.services.contacts import (
     contact_create,
     contact_delete,
@@ -16,6 +16,7 @@ from tenant_apps.crm.services.deals import (
     deal_restore,
     deal_update,
 )
+from tenant_apps.crm.services.notes import note_create
 from tenant_apps.crm.services.organizations import (
     organization_create,
     organization_delete,

@@ -1,5 +1,5 @@
-"""Activities and notes. Both link to an organization, a contact and/or a deal. A note's body
-is plain text, stored as given: no HTML sanitiser is installed, so templates always escape it."""
+"""Activities: tasks, calls, meetings and email logs, linked to an organization, a contact
+and/or a deal."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from tenant_apps.crm.access import crm_access
-from tenant_apps.crm.models import Activity, Contact, Deal, Note, Organization
+from tenant_apps.crm.models import Activity, Contact, Deal, Organization
 from tenant_apps.crm.services.common import (
     created_changes,
     full_clean,
@@ -90,27 +90,3 @@ def activity_mark_done(*, activity: Activity, actor: User, done: bool = True) ->
         changes={"done": [not done, done]},
     )
     return current
-
-
-@transaction.atomic
-def note_create(
-    *,
-    actor: User,
-    body: str,
-    pinned: bool = False,
-    organization: Organization | None = None,
-    contact: Contact | None = None,
-    deal: Deal | None = None,
-) -> Note:
-    crm_access(actor=actor, action="create")
-    note = Note(body=body, pinned=pinned, organization=organization, contact=contact, deal=deal)
-    full_clean(note)
-    note.save()
-    deal_touch(note.deal_id)
-    record_audit(
-        actor=actor,
-        action="crm.note.created",
-        target=note,
-        changes=created_changes(note, ["body", "pinned", *_LINKS]),
-    )
-    return note
