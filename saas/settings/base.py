@@ -148,6 +148,11 @@ CELERY_RESULT_EXPIRES = 3600
 CELERY_TASK_ALWAYS_EAGER = False
 CELERY_TIMEZONE = "Europe/Sofia"
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# Synced into django-celery-beat's tables when beat starts.
+CELERY_BEAT_SCHEDULE = {
+    # due-task reminders: a public dispatcher, one task per company (tenant_apps/crm/tasks.py)
+    "crm-task-reminders": {"task": "crm.task_reminders_all", "schedule": 60.0},
+}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Cache the schema -> company lookup in workers for a minute.
 CELERY_TASK_TENANT_CACHE_SECONDS = 60
