@@ -43,6 +43,7 @@ DEAL_FIELDS = (
     "owner",
     "expected_close_date",
     "lost_reason",
+    "status",
     "custom_fields",
 )
 
@@ -117,7 +118,8 @@ def deal_create(
     contacts: Sequence[Contact] = (),
     **fields: Any,
 ) -> Deal:
-    """A deal in `stage` (by default the pipeline's first stage)."""
+    """A deal in `stage` (by default the pipeline's first stage). The status follows the
+    stage's won/lost markers unless `status` is given."""
     crm_access(actor=actor, action="create")
     if stage is None:
         stage = pipeline.stages.order_by("position").first()
@@ -128,7 +130,7 @@ def deal_create(
         errors.setdefault("stage", []).append(ValidationError(_("This pipeline has no stages.")))
     deal = Deal()
     fields_assign(deal, values, allowed=DEAL_FIELDS)
-    if stage is not None:
+    if stage is not None and "status" not in fields:
         deal.status = status_for(stage)
     deal.stage_changed_at = timezone.now()
     record_validate(deal, values=values, errors=errors)
@@ -153,13 +155,14 @@ def deal_update(
     **changes: Any,
 ) -> Deal:
     """Edit fields. A new stage (or pipeline) goes through the same rules as
-    `deal_move_stage`: the status follows the stage and `stage_changed_at` is set."""
+    `deal_move_stage`: the status follows the stage (unless `status` is given too) and
+    `stage_changed_at` is set."""
     crm_access(actor=actor, action="edit")
     current = locked_current(deal, expected_version=expected_version)
     values, errors = _prepare(changes)
     diff = fields_assign(current, values, allowed=DEAL_FIELDS)
     if "stage" in diff:
-        new_status = status_for(current.stage)
+        new_status = values.get("status") or status_for(current.stage)
         if new_status != current.status:
             diff["status"] = [current.status, new_status]
             current.status = new_status

@@ -1,0 +1,157 @@
+"""Quick add of tasks and notes on a record page, and note edit, pin and delete.
+
+With htmx the answer is the record's activity panel (forms and the first timeline page),
+swapped in place; without JavaScript the same forms are plain POSTs answered by a redirect
+(or the whole page with the errors).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from tenant_apps.crm.models import ActivityKind, Note
+from tenant_apps.crm.services.activities import activity_create
+from tenant_apps.crm.services.notes import note_create, note_delete, note_pin, note_update
+from tenant_apps.crm.timeline import record_timeline
+from tenant_apps.crm.web.records.access import actor, editors_only
+from tenant_apps.crm.web.records.forms import NoteForm, TaskForm
+from tenant_apps.crm.web.records.kinds import KINDS, Kind
+from tenant_apps.crm.web.records.views import detail_context
+
+
+def _htmx(request: HttpRequest) -> bool:
+    return bool(request.headers.get("HX-Request"))
+
+
+def _answer(
+    request: HttpRequest,
+    kind: Kind,
+    record: Any,
+    *,
+    task_form: TaskForm | None = None,
+    note_form: NoteForm | None = None,
+    ok: bool,
+) -> HttpResponse:
+    if ok and not _htmx(request):
+        return redirect(kind.url("detail"), pk=record.pk)
+    timeline = record_timeline(actor=actor(request), record=record, page=1)
+    context = detail_context(
+        request, kind, record, timeline, task_form=task_form, note_form=note_form
+    )
+    template = (
+        "crm/records/_activity.html" if _htmx(request) else f"crm/records/{kind.name}_detail.html"
+    )
+    return TemplateResponse(request, template, context, status=200 if ok else 400)
+
+
+def _live(kind: Kind, request: HttpRequest, pk: int) -> Any:
+    record = kind.reader(actor=actor(request)).filter(pk=pk).first()
+    if record is None:
+        raise Http404
+    return record
+
+
+@require_POST
+@editors_only
+def task_add(request: HttpRequest, pk: int, *, kind: Kind) -> HttpResponse:
+    record = _live(kind, request, pk)
+    form = TaskForm(request.POST, company_id=request.tenant.pk)  # type: ignore[attr-defined]
+    if form.is_valid():
+        try:
+            activity_create(
+                actor=actor(request),
+                kind=ActivityKind.TASK,
+                subject=form.cleaned_data["subject"],
+                due_at=form.cleaned_data.get("due_at"),
+                assignee=form.cleaned_data.get("assignee"),
+                **{kind.name: record},
+            )
+        except ValidationError as exc:
+            for name, errors in exc.message_dict.items():
+                form.add_error(name if name in form.fields else None, errors)
+        else:
+            if not _htmx(request):
+                messages.success(request, _("Task added."))
+            return _answer(request, kind, record, ok=True)
+    return _answer(request, kind, record, task_form=form, ok=False)
+
+
+@require_POST
+@editors_only
+def note_add(request: HttpRequest, pk: int, *, kind: Kind) -> HttpResponse:
+    record = _live(kind, request, pk)
+    form = NoteForm(request.POST)
+    if form.is_valid():
+        try:
+            note_create(actor=actor(request), body=form.cleaned_data["body"], **{kind.name: record})
+        except ValidationError as exc:
+            form.add_error("body", exc.message_dict.get("body") or exc.messages)
+        else:
+            if not _htmx(request):
+                messages.success(request, _("Note added."))
+            return _answer(request, kind, record, ok=True)
+    return _answer(request, kind, record, note_form=form, ok=False)
+
+
+def _note(pk: int) -> Note:
+    note = Note.objects.filter(pk=pk).first()
+    if note is None:
+        raise Http404
+    return note
+
+
+def _back(request: HttpRequest, note: Note) -> HttpResponse:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return redirect(target)
+    for name in ("contact", "organization", "deal"):
+        if getattr(note, f"{name}_id") is not None:
+            return redirect(KINDS[name].url("detail"), pk=getattr(note, f"{name}_id"))
+    return redirect("/")
+
+
+@editors_only
+def note_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    note = _note(pk)
+    form = NoteForm(request.POST if request.method == "POST" else None, initial={"body": note.body})
+    if request.method == "POST" and form.is_valid():
+        try:
+            note_update(note=note, actor=actor(request), body=form.cleaned_data["body"])
+        except ValidationError as exc:
+            form.add_error("body", exc.message_dict.get("body") or exc.messages)
+        else:
+            messages.success(request, _("Note saved."))
+            return _back(request, note)
+    return TemplateResponse(
+        request,
+        "crm/records/note_edit.html",
+        {"form": form, "note": note, "next": request.GET.get("next", "")},
+    )
+
+
+@require_POST
+@editors_only
+def note_pin_toggle(request: HttpRequest, pk: int) -> HttpResponse:
+    note = _note(pk)
+    note_pin(note=note, actor=actor(request), pinned=request.POST.get("pinned") == "1")
+    return _back(request, note)
+
+
+@require_POST
+@editors_only
+def note_remove(request: HttpRequest, pk: int) -> HttpResponse:
+    note = _note(pk)
+    note_delete(note=note, actor=actor(request))
+    messages.success(request, _("Note deleted."))
+    return _back(request, note)
