@@ -1,0 +1,57 @@
+"""Reads the lists need beyond `tenant_apps.crm.selectors`: activities, the company's
+members for the owner filter, the tags, saved views, and sort expressions over related
+rows."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from django.db.models import OuterRef, Q, QuerySet, Subquery
+
+from shared_apps.accounts.models import Membership
+from tenant_apps.crm.access import crm_access
+from tenant_apps.crm.models import Activity, ContactEmail, ContactPhone, SavedView, Tag
+
+if TYPE_CHECKING:
+    from shared_apps.accounts.models import User
+
+
+def activity_list(*, actor: User) -> QuerySet[Activity]:
+    """Activities with assignee and linked records (one query)."""
+    crm_access(actor=actor, action="view")
+    return Activity.objects.select_related("assignee", "organization", "contact", "deal")
+
+
+def member_choices(*, company_id: int) -> list[tuple[str, str]]:
+    """(user id, name) for every member of the company, by name: one query in public."""
+    rows = (
+        Membership.objects.filter(company_id=company_id)
+        .select_related("user")
+        .order_by("user__full_name", "user__email")
+    )
+    return [(str(m.user_id), m.user.get_full_name()) for m in rows]
+
+
+def tag_list() -> QuerySet[Tag]:
+    return Tag.objects.all()
+
+
+def saved_views_visible(*, actor: User, entity: str) -> QuerySet[SavedView]:
+    """The actor's own views of the list and those shared with the company."""
+    return SavedView.objects.filter(Q(owner=actor) | Q(shared=True), entity=entity).order_by(
+        "name", "id"
+    )
+
+
+def primary_email_sort() -> Any:
+    return Subquery(
+        ContactEmail.objects.filter(contact_id=OuterRef("pk"))
+        .order_by("-is_primary", "id")
+        .values("email")[:1]
+    )
+
+
+def first_phone_sort() -> Any:
+    return Subquery(
+        ContactPhone.objects.filter(contact_id=OuterRef("pk")).order_by("id").values("number")[:1]
+    )
