@@ -1,5 +1,11 @@
-"""URLs of this CRM area; included by tenant_apps/crm/urls.py."""
+"""URLs of the pipeline board; included by tenant_apps/crm/urls.py under `board/`."""
 
-from django.urls import URLPattern
+from django.urls import path
 
-urlpatterns: list[URLPattern] = []
+from tenant_apps.crm.web.board import views
+
+urlpatterns = [
+    path("", views.board, name="board"),
+    path("move/", views.move, name="board_move"),
+    path("stages/<int:stage_id>/cards/", views.column_more, name="board_column"),
+]

@@ -1,0 +1,202 @@
+"""The pipeline board: columns per stage, "show more" pages, and moving a deal (drag and drop
+or the card's "Move to…" control) with an undo. Reads come from `crm.board`, the move goes
+through `deal_move_stage`. htmx requests get fragments (out-of-band swaps); plain form posts
+(no JavaScript) are redirected back to the board with a message."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlencode
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from tenant_apps.crm import board as selectors
+from tenant_apps.crm.models import Deal, Stage
+from tenant_apps.crm.services.deals import deal_move_stage
+
+if TYPE_CHECKING:
+    from shared_apps.accounts.models import User
+
+
+def _user(request: HttpRequest) -> User:
+    return request.user  # type: ignore[return-value]
+
+
+def _can_edit(request: HttpRequest) -> bool:
+    membership = getattr(request, "membership", None)
+    return membership is not None and membership.role != "viewer"
+
+
+def _owner_param(request: HttpRequest, value: str | None) -> tuple[str, int | None]:
+    """The owner filter as given ("", "mine" or a user id) and the user id it means."""
+    value = (value or "").strip()
+    if value == "mine":
+        return value, request.user.pk
+    if value.isdigit():
+        return value, int(value)
+    return "", None
+
+
+def _board_url(pipeline: object, owner: str) -> str:
+    params = {k: v for k, v in (("pipeline", pipeline), ("owner", owner)) if v}
+    url = reverse("crm:board")
+    return f"{url}?{urlencode(params)}" if params else url
+
+
+@require_GET
+def board(request: HttpRequest) -> HttpResponse:
+    owner, owner_id = _owner_param(request, request.GET.get("owner"))
+    data = selectors.board_get(
+        actor=_user(request),
+        company=request.tenant,  # type: ignore[attr-defined]
+        pipeline_id=request.GET.get("pipeline"),
+        owner_id=owner_id,
+    )
+    return render(
+        request,
+        "crm/board/board.html",
+        {
+            "board": data,
+            "stages": data.stages,
+            "owner": owner,
+            "can_edit": _can_edit(request),
+        },
+    )
+
+
+@require_GET
+def column_more(request: HttpRequest, stage_id: int) -> HttpResponse:
+    stage = Stage.objects.filter(pk=stage_id).first()
+    if stage is None:
+        raise Http404
+    owner, owner_id = _owner_param(request, request.GET.get("owner"))
+    page = selectors.column_page(
+        actor=_user(request),
+        company=request.tenant,  # type: ignore[attr-defined]
+        stage=stage,
+        after=selectors.cursor_parse(request.GET.get("after", "")),
+        owner_id=owner_id,
+    )
+    context = {
+        "page": page,
+        "stage": stage,
+        "stages": page.stages,
+        "owner": owner,
+        "can_edit": _can_edit(request),
+    }
+    if request.headers.get("HX-Request"):
+        return render(request, "crm/board/_more.html", context)
+    return render(request, "crm/board/column.html", context)
+
+
+class MoveForm(forms.Form):
+    deal = forms.IntegerField(min_value=1)
+    stage = forms.IntegerField(min_value=1)
+    version = forms.IntegerField(min_value=1)
+    owner = forms.CharField(required=False)
+    undo = forms.BooleanField(required=False)
+
+
+class MoveRefused(Exception):
+    def __init__(self, message: str, status: int) -> None:
+        super().__init__(message)
+        self.message, self.status = message, status
+
+
+def _move(request: HttpRequest, form: MoveForm) -> tuple[Deal, Stage, Stage]:
+    """Move the deal; (deal after the move, stage before, stage after) or `MoveRefused`."""
+    values = form.cleaned_data
+    deal = Deal.objects.select_related("stage").filter(pk=values["deal"]).first()
+    if deal is None or deal.deleted_at is not None:
+        raise MoveRefused(_("This deal has been deleted. Reload the board."), 404)
+    target = Stage.objects.filter(pk=values["stage"]).first()
+    if target is None or target.pipeline_id != deal.pipeline_id:
+        raise MoveRefused(_("Choose a stage of the deal's pipeline."), 400)
+    before = deal.stage
+    try:
+        moved = deal_move_stage(
+            deal=deal, stage=target, actor=_user(request), expected_version=values["version"]
+        )
+    except PermissionDenied as exc:
+        raise MoveRefused(str(exc), 403) from exc
+    except ValidationError as exc:
+        if exc.code == "stale":
+            message = _(
+                "“%(name)s” was changed by someone else since the board was loaded. "
+                "Reload the board and try again."
+            ) % {"name": deal.name}
+            raise MoveRefused(message, 409) from exc
+        if exc.code == "deleted":
+            raise MoveRefused(_("This deal has been deleted. Reload the board."), 404) from exc
+        raise MoveRefused(" ".join(exc.messages), 400) from exc
+    return moved, before, target
+
+
+@require_POST
+def move(request: HttpRequest) -> HttpResponse:
+    form = MoveForm(request.POST)
+    htmx = bool(request.headers.get("HX-Request"))
+    owner, owner_id = _owner_param(request, request.POST.get("owner"))
+    try:
+        if not form.is_valid():
+            raise MoveRefused(_("Choose a deal and a stage."), 400)
+        deal, before, after = _move(request, form)
+    except MoveRefused as refused:
+        if not htmx:
+            messages.error(request, refused.message)
+            return HttpResponseRedirect(_board_url(request.POST.get("pipeline"), owner))
+        return render(
+            request, "crm/board/_error.html", {"message": refused.message}, status=refused.status
+        )
+    undo = form.cleaned_data["undo"]
+    if not htmx:
+        messages.success(request, _moved_message(deal.name, after.name, undo))
+        return HttpResponseRedirect(_board_url(deal.pipeline_id, owner))
+    return _move_result(
+        request, deal=deal, before=before, after=after, owner=owner, owner_id=owner_id, undo=undo
+    )
+
+
+def _moved_message(name: str, stage: str, undo: bool, moved: bool = True) -> str:
+    if not moved:
+        return _("“%(deal)s” is already in “%(stage)s”.") % {"deal": name, "stage": stage}
+    if undo:
+        return _("Moved “%(deal)s” back to “%(stage)s”.") % {"deal": name, "stage": stage}
+    return _("Moved “%(deal)s” to “%(stage)s”.") % {"deal": name, "stage": stage}
+
+
+def _move_result(
+    request: HttpRequest,
+    *,
+    deal: Deal,
+    before: Stage,
+    after: Stage,
+    owner: str,
+    owner_id: int | None,
+    undo: bool,
+) -> HttpResponse:
+    company = request.tenant  # type: ignore[attr-defined]
+    card = selectors.board_card(deal_id=deal.pk, company=company)
+    summaries = selectors.column_summaries(stage_ids=[before.pk, after.pk], owner_id=owner_id)
+    columns = []
+    for stage in (before, after):
+        count, totals = summaries.get(stage.pk, (0, []))
+        columns.append(selectors.Column(stage=stage, count=count, totals=totals))
+    context: dict[str, Any] = {
+        "card": card,
+        "columns": columns,
+        "stages": list(Stage.objects.filter(pipeline_id=deal.pipeline_id).order_by("position")),
+        "owner": owner,
+        "can_edit": True,
+        "message": _moved_message(deal.name, after.name, undo, moved=before.pk != after.pk),
+        "undo_stage": None if undo or before.pk == after.pk else before,
+        "moved": before.pk != after.pk,
+    }
+    return render(request, "crm/board/_moved.html", context)
