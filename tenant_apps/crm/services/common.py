@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from uuid import UUID
 
 from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.dateparse import parse_date
@@ -194,7 +195,29 @@ def _custom_value(field: CustomField, value: Any) -> Any:
         if not isinstance(value, bool):
             raise ValueError
         return value
+    if kind == CustomFieldType.MULTI:
+        # a list of the field's choices, each once, kept in the order of the choices
+        if isinstance(value, str) or not isinstance(value, list | tuple):
+            raise ValueError
+        allowed = field.choices or []
+        if any(not isinstance(v, str) or v not in allowed for v in value):
+            raise ValueError
+        if len(set(value)) != len(value) or (field.required and not value):
+            raise ValueError
+        return [c for c in allowed if c in value]
+    if kind == CustomFieldType.URL:
+        if not isinstance(value, str):
+            raise ValueError
+        url = value.strip()
+        try:
+            _URL_VALIDATOR(url)
+        except ValidationError as exc:
+            raise ValueError from exc
+        return url
     raise ValueError
+
+
+_URL_VALIDATOR = URLValidator(schemes=["http", "https"])
 
 
 _TYPE_MESSAGES = {
@@ -203,6 +226,8 @@ _TYPE_MESSAGES = {
     CustomFieldType.DATE: lambda: _("Enter a valid date (YYYY-MM-DD)."),
     CustomFieldType.CHOICE: lambda: _("Choose one of the offered values."),
     CustomFieldType.BOOL: lambda: _("Choose yes or no."),
+    CustomFieldType.MULTI: lambda: _("Choose among the offered values, each at most once."),
+    CustomFieldType.URL: lambda: _("Enter a valid link starting with http:// or https://."),
 }
 
 
