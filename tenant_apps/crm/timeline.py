@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from django.db.models import CharField, F, Model, Value
+from django.db.models.functions import Cast, Coalesce, Concat, NullIf, Trim
 from django.utils.formats import date_format
 from django.utils.text import capfirst
 from django.utils.timezone import localtime
@@ -77,9 +78,9 @@ class FieldChange:
 class Entry:
     kind: str  # "activity", "note", "change" or "stage"
     at: datetime.datetime
-    actor: User | None = None
+    actor: str = ""
     activity: Activity | None = None
-    assignee: User | None = None
+    assignee: str = ""
     note: Note | None = None
     note_html: SafeString | None = None
     action: str = ""
@@ -179,25 +180,51 @@ def _authors(
 
 
 class _Names:
-    def __init__(self, found: dict[type[Model], dict[int, Model]]) -> None:
+    """Display names of the people and records a page refers to, by model and id."""
+
+    def __init__(self, found: dict[str, dict[int, str]]) -> None:
         self.found = found
 
-    def user(self, pk: int | None) -> User | None:
-        user = self.found.get(User, {}).get(pk) if pk is not None else None
-        return user if isinstance(user, User) else None
+    def user(self, pk: int | None) -> str:
+        return self.found.get(_tag(User), {}).get(pk, "") if pk is not None else ""
 
     def name(self, model: type[Model], pk: Any) -> str:
         if pk is None:
             return "—"
-        row = self.found.get(model, {}).get(pk)
-        if row is None:
+        label = self.found.get(_tag(model), {}).get(pk)
+        if label is None:
             return _("#%(id)s (no longer exists)") % {"id": pk}
-        return row.get_full_name() if isinstance(row, User) else str(row)
+        return label
+
+
+def _tag(model: type[Model]) -> str:
+    return str(model._meta.label_lower)
+
+
+def _labels(model: type[Model], pks: set[int]) -> Any:
+    """(model, id, display name) rows of one model, to be UNIONed with the others."""
+    if model is User:
+        label: Any = Coalesce(NullIf("full_name", Value("")), "email")
+    elif model is Contact:
+        label = Trim(Concat("first_name", Value(" "), "last_name"))
+    else:
+        label = F("name")
+    return (
+        model._default_manager.filter(pk__in=pks)
+        .annotate(
+            t=Value(_tag(model), output_field=CharField()),
+            rid=F("id"),
+            label=Cast(label, output_field=CharField()),
+        )
+        .values_list("t", "rid", "label")
+    )
 
 
 def _names(
     events: Iterable[AuditEvent], activities: Iterable[Activity], author_ids: Iterable[int]
 ) -> _Names:
+    """Every name a page shows, in one query (a UNION over users, stages, pipelines,
+    organizations and contacts), so the count does not depend on what the page holds."""
     wanted: dict[type[Model], set[int]] = {User: set(author_ids)}
     for event in events:
         if event.actor_id is not None:
@@ -212,10 +239,12 @@ def _names(
     for activity in activities:
         if activity.assignee_id is not None:
             wanted[User].add(activity.assignee_id)
-    found: dict[type[Model], dict[int, Model]] = {}
-    for model, pks in wanted.items():
-        if pks:
-            found[model] = {row.pk: row for row in model._default_manager.filter(pk__in=pks)}
+    parts = [_labels(model, pks) for model, pks in wanted.items() if pks]
+    found: dict[str, dict[int, str]] = {}
+    if parts:
+        rows = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
+        for tag, pk, label in rows:
+            found.setdefault(tag, {})[pk] = label
     return _Names(found)
 
 
