@@ -12,3 +12,4 @@ class CrmConfig(AppConfig):
         from tenant_apps.crm.provisioning import default_pipeline_create
 
         on_company_provisioned(default_pipeline_create)
+        import tenant_apps.crm.dashboard  # noqa: F401  (its receivers drop stale dashboard numbers)
