@@ -17,6 +17,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from shared_apps.accounts.models import Membership, User
@@ -389,7 +390,11 @@ def field_delete(request: HttpRequest, pk: int) -> HttpResponse:
     cleared = field_services.custom_field_delete(field=field, actor=_user(request))
     messages.success(
         request,
-        _("Field “%(label)s” deleted; its values were removed from %(count)d records.")
+        ngettext(
+            "Field “%(label)s” deleted; its values were removed from %(count)d record.",
+            "Field “%(label)s” deleted; its values were removed from %(count)d records.",
+            cleared,
+        )
         % {"label": field.label, "count": cleared},
     )
     return HttpResponseRedirect(reverse("crm:settings_fields"))
