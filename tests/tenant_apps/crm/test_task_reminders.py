@@ -199,3 +199,10 @@ def test_the_dispatcher_sends_one_task_per_company(
     count = task_reminders_all.apply().result
     assert count == len(sent)
     assert {"alpha", "beta"} <= set(sent)
+
+
+def test_beat_runs_the_dispatcher_every_minute() -> None:
+    from django.conf import settings
+
+    entry = settings.CELERY_BEAT_SCHEDULE["crm-task-reminders"]
+    assert entry == {"task": task_reminders_all.name, "schedule": 60.0}

@@ -389,3 +389,35 @@ def test_beta_configuration_never_shows(alpha: Company, beta: Company, admin: Us
         exists_in_alpha = Pipeline.objects.filter(pk=beta_pipeline.pk).exists()
     if not exists_in_alpha:
         assert client.get(f"/settings/crm/pipelines/{beta_pipeline.pk}/").status_code == 404
+
+
+def test_pages_pass_a_strict_csp(in_alpha: Company, admin: User) -> None:
+    """No inline script or style, no event-handler attributes (production's CSP forbids
+    them)."""
+    import re
+
+    from tenant_apps.crm.models import Activity, Notification
+
+    contact = Contact.objects.create(last_name="C")
+    task = Activity.objects.create(kind="task", subject="T", assignee=admin, contact=contact)
+    Notification.objects.create(recipient=admin, kind="task_due", title="T", activity=task)
+    Tag.objects.create(name="VIP", color="#ff0000")
+    CustomField.objects.create(entity="deal", key="k", label="K", type="choice", choices=["a"])
+    client = client_for(admin)
+    field = CustomField.objects.get()
+    paths = [
+        *PAGES,
+        f"/settings/crm/pipelines/{default_pipeline().pk}/",
+        f"/settings/crm/fields/{field.pk}/",
+        "/tasks/",
+        "/tasks/notifications/",
+        f"/tasks/{task.pk}/edit/",
+    ]
+    for path in paths:
+        response = client.get(path)
+        assert response.status_code == 200, path
+        html = response.content.decode()
+        assert " style=" not in html, path
+        assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html), path
+        assert not re.search(r"\son[a-z]+=", html), path
+        assert "javascript:" not in html, path
