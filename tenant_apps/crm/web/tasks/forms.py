@@ -54,9 +54,22 @@ class TaskAddForm(DueFieldsMixin):
     field_order = ["subject", "due_date", "due_time", "link"]
 
     def __init__(
-        self, *args: Any, link_choices: dict[str, list[tuple[str, str]]], **kwargs: Any
+        self,
+        *args: Any,
+        link_choices: dict[str, list[tuple[str, str]]],
+        preselect: str = "",
+        **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
+        # a record given in the address (from its page) is offered even when it is not
+        # among the picker's recent records
+        chosen = link_resolve(preselect) if preselect else None
+        if chosen is not None:
+            kind = preselect.partition(":")[0]
+            value = f"{kind}:{chosen.pk}"
+            offered = link_choices.get(kind, [])
+            if all(v != value for v, _label in offered):
+                link_choices = {**link_choices, kind: [(value, str(chosen)), *offered]}
         groups: list[tuple[Any, Any]] = [("", _("Choose a record…"))]
         for label, key in (
             (_("Deals"), "deal"),

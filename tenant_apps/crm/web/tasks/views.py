@@ -15,6 +15,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -105,7 +106,12 @@ def _page(request: HttpRequest, add_form: TaskAddForm | None = None) -> HttpResp
     role = crm_access(actor=user, action="view")
     can_edit = role != Membership.Role.VIEWER
     if add_form is None and can_edit:
-        add_form = TaskAddForm(link_choices=link_choices(actor=user))
+        # `?link=deal:12` (e.g. from a record page) preselects that record
+        add_form = TaskAddForm(
+            link_choices=link_choices(actor=user),
+            initial={"link": request.GET.get("link", "")},
+            preselect=request.GET.get("link", ""),
+        )
     open_tasks = list(my_open_tasks(actor=user))
     return render(
         request,
@@ -147,10 +153,20 @@ def task_add(request: HttpRequest) -> HttpResponse:
             _errors_to_form(form, exc)
         else:
             messages.success(request, _("Task added."))
-            return HttpResponseRedirect(reverse("crm:my_tasks"))
+            return HttpResponseRedirect(_next_url(request) or reverse("crm:my_tasks"))
     response = _page(request, add_form=form)
     response.status_code = 400
     return response
+
+
+def _next_url(request: HttpRequest) -> str | None:
+    """Where to go back after a quick add posted from another page (same host only)."""
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return None
 
 
 def _errors_to_form(form: Form, exc: ValidationError) -> None:

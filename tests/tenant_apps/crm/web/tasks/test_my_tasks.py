@@ -221,6 +221,23 @@ class TestAdd:
         assert message in response.context["add_form"].errors[field]
         assert Activity.objects.count() == before
 
+    def test_a_record_page_can_preselect_and_come_back(
+        self, in_alpha: Company, member: User
+    ) -> None:
+        # given more recent records than the picker shows, and an old contact
+        old = Contact.objects.create(last_name="Old one")
+        Contact.objects.bulk_create(Contact(last_name=f"New {i}") for i in range(25))
+        client = client_for(member)
+        form = client.get(f"/tasks/?link=contact:{old.pk}").context["add_form"]
+        assert form["link"].value() == f"contact:{old.pk}"
+        assert f'<option value="contact:{old.pk}" selected>' in str(form["link"])
+        # when the quick add is posted with next=<the record's page>, it goes back there
+        data = {"subject": "S", "link": f"contact:{old.pk}", "next": f"/contacts/{old.pk}/"}
+        assert client.post("/tasks/new/", data)["Location"] == f"/contacts/{old.pk}/"
+        # but never to another site
+        data["next"] = "https://evil.example/"
+        assert client.post("/tasks/new/", data)["Location"] == "/tasks/"
+
     def test_errors_in_bulgarian(self, in_alpha: Company, member: User) -> None:
         client = client_for(member, language="bg")
         response = client.post(
