@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from django.db.models import Model, QuerySet
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils.translation import gettext_lazy as _
 
 from tenant_apps.crm import selectors
@@ -63,8 +64,22 @@ class ListSpec:
         return list(CustomField.objects.filter(entity=self.custom_entity))
 
 
+_MARKER = 987654321
+
+
+@lru_cache(maxsize=64)
+def _pattern(name: str, urlconf: str | None, prefix: str) -> str:
+    return reverse(name, urlconf=urlconf, kwargs={"pk": _MARKER})
+
+
 def _detail(name: str) -> Callable[[Any], str]:
-    return lambda obj: reverse(name, kwargs={"pk": obj.pk})
+    """The record's page: reversed once (with a marker pk), not once per row."""
+
+    def link(obj: Any) -> str:
+        pattern = _pattern(name, get_urlconf(), get_script_prefix())
+        return pattern.replace(str(_MARKER), str(obj.pk))
+
+    return link
 
 
 def _activity_link(activity: Activity) -> str | None:
@@ -353,5 +368,5 @@ def custom_filters(definitions: Sequence[CustomField]) -> list[Filter]:
             choices = [(str(v), str(v)) for v in d.choices or []]
             result.append(f.MultiChoice(name, d.label, lookup=lookup, choices=choices))
         elif kind == CustomFieldType.BOOL:
-            result.append(f.Flag(name, d.label, lookup=lookup))
+            result.append(f.Flag(name, d.label, lookup=lookup, missing_is_no=True))
     return result

@@ -148,6 +148,7 @@ class Flag(Filter):
     """Yes / no / any. For a custom checkbox, a missing value counts as no."""
 
     lookup: str = ""
+    missing_is_no: bool = False  # custom checkboxes: no value stored counts as "no"
 
     def fields(self) -> dict[str, forms.Field]:
         return {
@@ -158,8 +159,10 @@ class Flag(Filter):
         value = cleaned.get(self.name)
         if value == "yes":
             return Q(**{self.lookup: True})
-        if value == "no":
+        if value == "no" and self.missing_is_no:
             return ~Q(**{self.lookup: True}) | Q(**{f"{self.lookup}__isnull": True})
+        if value == "no":
+            return Q(**{self.lookup: False})
         return None
 
 

@@ -147,6 +147,16 @@ def page_get(
         more = len(rows) > size
         rows = rows[:size][::-1]
         return _page(rows, before_cursor is not None, more, 1 if not more else None)
-    start = (number - 1) * size
-    rows = list(ordered(qs, descending=descending)[start : start + size + 1])
-    return _page(rows[:size], len(rows) > size, number > 1, number)
+    if number > 1:
+        # Offset pages: find the row just before the page with a narrow query (key and pk
+        # only: no joins, no wide rows, often index-only), then seek from it.
+        skip = (number - 1) * size
+        boundary = list(ordered(qs, descending=descending).values_list(KEY, "pk")[skip - 1 : skip])
+        if not boundary:
+            return _page([], False, True, number)
+        value, pk = boundary[0]
+        seek = after(value, pk, descending=descending, nullable=nullable)
+        rows = list(ordered(qs.filter(seek), descending=descending)[: size + 1])
+        return _page(rows[:size], len(rows) > size, True, number)
+    rows = list(ordered(qs, descending=descending)[: size + 1])
+    return _page(rows[:size], len(rows) > size, False, 1)

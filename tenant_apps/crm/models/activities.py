@@ -93,6 +93,10 @@ class Activity(LinkedModel):
                 name="crm_activity_reminder_idx",
                 condition=models.Q(done=False, reminder_sent_at__isnull=True, due_at__isnull=False),
             ),
+            # the activity list (tenant_apps/crm/listing): keyset pages sorted by due time,
+            # all of them or the open (or done) ones
+            models.Index(fields=["due_at", "id"], name="crm_activity_list_due_idx"),
+            models.Index(fields=["done", "due_at", "id"], name="crm_activity_list_done_idx"),
         ]
 
     def __str__(self) -> str:

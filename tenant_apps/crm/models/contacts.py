@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.db import models
+from django.db.models import F
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
@@ -61,6 +62,27 @@ class Contact(RecordModel):
                 condition=models.Q(deleted_at__isnull=False),
             ),
             *search_indexes("crm_contact"),
+            # The contact list (tenant_apps/crm/listing): keyset pages sorted by name or by
+            # creation (key + id). `last_name` is included so that PostgreSQL can skip to an
+            # offset page with an index-only scan (it cannot for an expression alone).
+            models.Index(
+                Lower("last_name"),
+                F("id"),
+                include=["last_name"],
+                name="crm_contact_list_name_idx",
+                condition=models.Q(deleted_at__isnull=True),
+            ),
+            models.Index(
+                fields=["created_at", "id"],
+                name="crm_contact_list_created_idx",
+                condition=models.Q(deleted_at__isnull=True),
+            ),
+            # the lifecycle stage filter: its count, and its pages sorted by creation
+            models.Index(
+                fields=["lifecycle_stage", "created_at", "id"],
+                name="crm_contact_list_stage_idx",
+                condition=models.Q(deleted_at__isnull=True),
+            ),
         ]
 
     def __str__(self) -> str:

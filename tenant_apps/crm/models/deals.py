@@ -92,6 +92,13 @@ class Deal(RecordModel):
                 condition=models.Q(deleted_at__isnull=True, status="open"),
             ),
             *search_indexes("crm_deal"),
+            # the deal list (tenant_apps/crm/listing): the status filter's count and its
+            # keyset pages sorted by amount
+            models.Index(
+                fields=["status", "amount", "id"],
+                name="crm_deal_list_status_idx",
+                condition=models.Q(deleted_at__isnull=True),
+            ),
         ]
 
     def __str__(self) -> str:

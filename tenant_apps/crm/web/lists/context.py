@@ -6,7 +6,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.forms import BoundField
+from django.forms import (
+    BoundField,
+    CheckboxSelectMultiple,
+    ChoiceField,
+    DateField,
+    DecimalField,
+    SelectMultiple,
+)
 from django.http import HttpRequest, QueryDict
 from django.urls import NoReverseMatch, reverse
 
@@ -66,10 +73,53 @@ class Row:
 
 
 @dataclass
+class FilterInput:
+    """One input of the filter form, ready for plain HTML (Django's widget templates cost
+    several milliseconds per field, a fifth of the page)."""
+
+    name: str
+    id: str
+    label: Any
+    kind: str  # "text", "date", "number", "checkboxes", "select", "yesno"
+    value: str
+    options: list[tuple[str, Any, bool]]
+    errors: list[str]
+
+
+@dataclass
 class FilterGroup:
     label: Any
-    fields: list[BoundField]
+    fields: list[FilterInput]
     active: bool
+
+
+def _input(bound: BoundField) -> FilterInput:
+    field = bound.field
+    widget = field.widget
+    raw = bound.data if bound.form.is_bound else None
+    if isinstance(widget, CheckboxSelectMultiple | SelectMultiple):
+        chosen = {str(v) for v in (raw or [])}
+        kind = "checkboxes" if isinstance(widget, CheckboxSelectMultiple) else "select"
+        choices = field.choices  # type: ignore[attr-defined]
+        options = [(str(k), label, str(k) in chosen) for k, label in choices]
+        value = ""
+    elif isinstance(field, ChoiceField):
+        kind = "yesno"
+        value = str(raw or "")
+        options = [(str(k), label, str(k) == value) for k, label in field.choices]  # type: ignore[misc,union-attr]
+    else:
+        kind = {DateField: "date", DecimalField: "number"}.get(type(field), "text")
+        value = "" if raw is None else str(raw)
+        options = []
+    return FilterInput(
+        name=bound.html_name,
+        id=bound.auto_id,
+        label=bound.label,
+        kind=kind,
+        value=value,
+        options=options,
+        errors=[str(e) for e in bound.errors],
+    )
 
 
 def _headers(request: HttpRequest, state: ListState) -> list[Header]:
@@ -105,8 +155,9 @@ def _filter_groups(state: ListState) -> list[FilterGroup]:
         bound = [state.form[n] for n in names if n != "q"]
         if not bound or all(b.field.widget.is_hidden for b in bound):
             continue
-        active = any(b.value() not in (None, "", []) for b in bound)
-        groups.append(FilterGroup(label=f.label, fields=bound, active=active))
+        inputs = [_input(b) for b in bound]
+        active = any(i.value or any(o[2] for o in i.options) for i in inputs)
+        groups.append(FilterGroup(label=f.label, fields=inputs, active=active))
     return groups
 
 
