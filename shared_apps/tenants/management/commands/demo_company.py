@@ -1,4 +1,5 @@
-"""`demo_company`: the demo company and a platform superuser, for local development.
+"""`demo_company`: the demo company (with small demo CRM data) and a platform superuser, for
+local development.
 
 Idempotent, so `make run` can call it on every start: the company is provisioned once
 through the normal service (schema copied from the template), and the known passwords are
@@ -13,6 +14,7 @@ from typing import Any
 from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
@@ -50,6 +52,12 @@ class Command(BaseCommand):
             else:
                 _user_with_password(ADMIN_EMAIL, ADMIN_PASSWORD, admin.full_name or ADMIN_NAME)
                 User.objects.filter(pk=admin.pk).update(is_staff=True, is_superuser=True)
+        # Demo CRM data on the first start only: with `--if-empty` a company that has any
+        # records (seeded before, or the developer's own) is left as it is. Called by name:
+        # the command belongs to the CRM (tenant_apps), which shared_apps do not import.
+        call_command(
+            "seed_demo", company=DEMO_SUBDOMAIN, size="small", if_empty=True, stdout=self.stdout
+        )
 
         port = os.environ.get("PORT", "8000")
         verb = "Created" if created else "Found"
