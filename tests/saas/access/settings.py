@@ -8,8 +8,9 @@ COMPANY: dict[str, tuple[object, ...]] = {
     "crm:settings_pipelines": (L, 404, 403, 403, 200, 200),
     "crm:settings_fields": (L, 404, 403, 403, 200, 200),
     "crm:settings_tags": (L, 404, 403, 403, 200, 200),
-    # the sample ids do not exist
-    "crm:settings_pipeline": (L, 404, 403, 403, 404, 404),
+    # pipeline 1 is the company's default pipeline (made at provisioning)
+    "crm:settings_pipeline": (L, 404, 403, 403, 200, 200),
+    # the sample id does not exist
     "crm:settings_field_edit": (L, 404, 403, 403, 404, 404),
     # POST-only actions
     "crm:settings_pipeline_create": (L, 404, 405, 405, 405, 405),
