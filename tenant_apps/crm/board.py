@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models import BooleanField, Count, Exists, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
@@ -77,6 +77,9 @@ class Card:
     version: int
     stale: bool
     owner: Person | None = None
+    # Filled in by the view for the template: the detail URL and the "Move to…" options.
+    url: str = ""
+    options: str = ""
 
 
 @dataclass
@@ -150,22 +153,21 @@ def totals_sorted(by_currency: dict[str, Decimal]) -> list[Total]:
     return [Total(c, by_currency[c]) for c in order]
 
 
-def _column_filter() -> Q:
-    return Q(status=DealStatus.OPEN) | Q(stage__is_won=True) | Q(stage__is_lost=True)
-
-
 def column_summaries(
-    *, stage_ids: Iterable[int], owner_id: int | None = None
+    *, stages: Iterable[Stage], owner_id: int | None = None
 ) -> dict[int, tuple[int, list[Total]]]:
     """Count and sums per currency of each column, in one grouped query."""
-    deals = Deal.objects.filter(stage_id__in=list(stage_ids), deleted_at__isnull=True)
+    stages = list(stages)
+    open_ids = [s.pk for s in stages if not (s.is_won or s.is_lost)]
+    closed_ids = [s.pk for s in stages if s.is_won or s.is_lost]
+    deals = Deal.objects.filter(
+        Q(stage_id__in=open_ids, status=DealStatus.OPEN) | Q(stage_id__in=closed_ids),
+        deleted_at__isnull=True,
+    )
     if owner_id is not None:
         deals = deals.filter(owner_id=owner_id)
     rows = (
-        deals.filter(_column_filter())
-        .order_by()
-        .values("stage_id", "currency")
-        .annotate(n=Count("id"), total=Sum("amount"))
+        deals.order_by().values("stage_id", "currency").annotate(n=Count("id"), total=Sum("amount"))
     )
     counts: dict[int, int] = defaultdict(int)
     sums: dict[int, dict[str, Decimal]] = defaultdict(dict)
@@ -181,6 +183,7 @@ def _first_pages_sql(*, pipeline_id: int, owner_id: int | None, limit: int) -> R
     deal, stage = Deal._meta.db_table, Stage._meta.db_table
     owner = " AND d.owner_id = %s" if owner_id is not None else ""
     owner_params: list[object] = [owner_id] if owner_id is not None else []
+    # Closed columns filter on the pipeline too, so that `crm_deal_board_idx` applies.
     # `status = 'open'` is a literal so that the planner can use the partial index.
     sql = (
         f"SELECT picked.id FROM {stage} s CROSS JOIN LATERAL ("
@@ -190,12 +193,17 @@ def _first_pages_sql(*, pipeline_id: int, owner_id: int | None, limit: int) -> R
         " WHERE s.pipeline_id = %s AND NOT s.is_won AND NOT s.is_lost"
         " UNION ALL "
         f"SELECT picked.id FROM {stage} s CROSS JOIN LATERAL ("
-        f" SELECT d.id FROM {deal} d WHERE d.stage_id = s.id AND d.deleted_at IS NULL{owner}"
+        f" SELECT d.id FROM {deal} d WHERE d.pipeline_id = s.pipeline_id"
+        f" AND d.stage_id = s.id AND d.deleted_at IS NULL{owner}"
         " ORDER BY d.amount DESC, d.id DESC LIMIT %s) picked"
         " WHERE s.pipeline_id = %s AND (s.is_won OR s.is_lost)"
     )
     params = [*owner_params, limit, pipeline_id, *owner_params, limit, pipeline_id]
-    return RawSQL(sql, params)  # noqa: S611  (no user text: ids and a constant)
+    # `= ANY(ARRAY(...))` runs the top-N first, then fetches those rows by primary key (an
+    # `IN (subquery)` may be planned as a scan of every deal joined to the picked ids).
+    return RawSQL(  # noqa: S611  (no user text: ids and a constant)
+        f"{deal}.id = ANY(ARRAY({sql}))", params, output_field=BooleanField()
+    )
 
 
 def _card_rows(deals: QuerySet[Deal]) -> list[Card]:
@@ -279,12 +287,12 @@ def board_get(
     columns = [Column(stage=s) for s in stages]
     cards: list[Card] = []
     if pipeline is not None and stages:
-        summaries = column_summaries(stage_ids=[s.pk for s in stages], owner_id=owner_id)
+        summaries = column_summaries(stages=stages, owner_id=owner_id)
         for column in columns:
             column.count, column.totals = summaries.get(column.stage.pk, (0, []))
         if any(c.count for c in columns):
             ids = _first_pages_sql(pipeline_id=pipeline.pk, owner_id=owner_id, limit=per_column)
-            cards = _card_rows(Deal.objects.filter(pk__in=ids))
+            cards = _card_rows(Deal.objects.filter(ids).order_by())
         by_stage: dict[int, list[Card]] = defaultdict(list)
         for card in cards:
             by_stage[card.stage_id].append(card)

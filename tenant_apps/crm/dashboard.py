@@ -183,7 +183,7 @@ def aggregates_compute(*, pipeline_id: str | int | None, now: datetime.datetime)
         if pipeline
         else []
     )
-    summaries = column_summaries(stage_ids=[s.pk for s in stages]) if stages else {}
+    summaries = column_summaries(stages=stages) if stages else {}
     values = []
     overall: dict[str, Decimal] = defaultdict(Decimal)
     for stage in stages:

@@ -222,10 +222,10 @@ def test_column_summaries_respect_owner(in_alpha: Company, member: User) -> None
     lead = stage("Lead")
     put_deal("x", lead, owner=member, amount="5")
     put_deal("y", lead, amount="7")
-    assert column_summaries(stage_ids=[lead.pk], owner_id=member.pk) == {
+    assert column_summaries(stages=[lead], owner_id=member.pk) == {
         lead.pk: (1, [Total("EUR", Decimal("5"))])
     }
-    assert column_summaries(stage_ids=[lead.pk])[lead.pk][0] == 2
+    assert column_summaries(stages=[lead])[lead.pk][0] == 2
 
 
 def test_cursor_round_trip(in_alpha: Company) -> None:
