@@ -283,8 +283,15 @@ class OrganizationForm(RecordForm):
         "vat_number",
     )
 
+    def clean_phone(self) -> str:
+        # Checked here too, so that it is reported together with the form's other errors.
+        raw = self.cleaned_data.get("phone") or ""
+        return phone_normalize(raw) if raw.strip() else ""
+
     def service_values(self) -> dict[str, Any]:
         values: dict[str, Any] = {n: self.cleaned_data.get(n) or "" for n in self.TEXT}
+        if not values["domain"] and values["website"]:
+            del values["domain"]  # the service derives it from the website
         values["owner"] = self.cleaned_data.get("owner")
         values["custom_fields"] = self.custom_values()
         return values
