@@ -246,3 +246,22 @@ def test_quick_add_with_htmx_answers_the_panel(in_alpha: Company, member: User) 
     )
     assert bad_owner.status_code == 400
     assert not Activity.objects.exists()
+
+
+def test_multi_and_url_custom_fields(in_alpha: Company, member: User) -> None:
+    CustomField.objects.create(
+        entity="contact", key="langs", label="Languages", type="multi", choices=["bg", "en"]
+    )
+    CustomField.objects.create(entity="contact", key="site", label="Site", type="url")
+    client = client_for(member)
+    page = client.get("/contacts/new/").content.decode()
+    assert 'name="cf_langs"' in page
+    assert "multiple" in page
+    assert 'type="url" name="cf_site"' in page
+    bad = client.post("/contacts/new/", _post(cf_langs=["bg", "xx"], cf_site="javascript:alert(1)"))
+    assert bad.status_code == 400
+    assert set(bad.context["form"].errors) == {"cf_langs", "cf_site"}
+    assert not Contact.objects.exists()
+    good = client.post("/contacts/new/", _post(cf_langs=["bg", "en"], cf_site="https://e.test"))
+    assert good.status_code == 302
+    assert Contact.objects.get().custom_fields == {"langs": ["bg", "en"], "site": "https://e.test"}
