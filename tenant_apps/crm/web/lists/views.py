@@ -7,19 +7,22 @@ Query string (GET, bookmarkable; the same parameters drive the CSV export at
   - `q`: quick text, matched as a substring of the record's normalised search text (names,
     emails, phones...; Cyrillic and Latin find each other). Activities: the subject.
   - text filters contain, case-insensitively: contacts `first_name`, `last_name`,
-    `job_title`, `email`, `organization_name`, `source`; organizations `name`, `domain`,
-    `city`, `country`, `industry`; deals `name`, `organization_name`.
+    `job_title`, `email`, `phone`, `organization_name`, `source`; organizations `name`,
+    `domain`, `email`, `phone`, `street`, `postcode`, `city`, `country`, `industry`,
+    `vat_number`; deals `name`, `organization_name`, `currency`, `lost_reason`.
   - choices: `lifecycle_stage=lead|prospect|customer|churned` (contacts), `size`
     (organizations), `status=open|won|lost` (deals), `kind=task|call|meeting|email`
     (activities).
-  - yes/no: `do_not_contact=yes|no` (contacts), `done=yes|no` (activities).
+  - yes/no: `do_not_contact=yes|no` (contacts), `done=yes|no` (activities); `1|0`,
+    `true|false` and `on|off` are accepted too.
   - people (user ids of members of the company): `owner` (records), `assignee` (activities).
   - related rows by id: `tag` (organizations, contacts: any of them), `organization`
     (contacts, deals, activities), `pipeline`, `stage` (deals), `contact`, `deal`
     (activities). An id that is not this company's is refused with a message.
   - date ranges, inclusive days in the company's time zone, `YYYY-MM-DD`:
     `created_from`/`created_to`, `updated_from`/`updated_to`, `close_from`/`close_to`
-    (deals' expected close date), `due_from`/`due_to` (activities).
+    (deals' expected close date), `activity_from`/`activity_to` (deals' last activity),
+    `due_from`/`due_to` (activities).
   - number range: `amount_min`/`amount_max` (deals).
   - custom fields, `cf_<key>` by the field's type: text and link `cf_<key>=<contains>`;
     number `cf_<key>_min`/`_max`; date `cf_<key>_from`/`_to`; choice and multiple choice
@@ -27,7 +30,9 @@ Query string (GET, bookmarkable; the same parameters drive the CSV export at
   A value that does not clean (a bad date or number, an unknown id) is shown next to its
   filter and left out; the page still lists rows, with status 400.
 - `sort=<column>` ascending, `sort=-<column>` descending. Every column but tags and
-  multiple-choice custom fields sorts. Ties are broken by id. An unknown column falls back
+  multiple-choice custom fields sorts. Ties are broken by id. Empty values (no owner, no
+  organization, no custom value) sort last ascending and first descending (PostgreSQL's
+  order, which keeps "previous" the exact reverse of "next"). An unknown column falls back
   to the list's default sort (contacts and organizations `name`, deals `-created_at`,
   activities `-due_at`) with a message and status 400.
 - `cols=<column>,<column>,...` (or repeated `cols=`): the visible columns, in order. Column
@@ -45,8 +50,14 @@ Query string (GET, bookmarkable; the same parameters drive the CSV export at
     (`rel="next"` / `rel="prev"`). Keyset pagination: as fast deep in the list as at its
     start;
   - `page=last`: the last page (as fast as the first);
-  - `page=<n>`: the n-th page by offset (for jumping into the middle; cost grows with n).
-  The total count of matching rows is shown on every page.
+  - `page=<n>`: the n-th page (for jumping into the middle). It finds the row before the
+    page with a narrow query (sort key and id only, index-only where an index matches) and
+    seeks from there.
+  The total count of matching rows is shown on every page. The pagination `<nav>` carries
+  `data-page-count` (pages at this size) and `data-page-url` (a URL with `page=__page__`).
+  Indexes (migration crm 0003) serve the sorts and filters the benchmark uses: contacts by
+  name, by creation, and lifecycle stage + creation; deals status + amount; activities by
+  due time, and done + due time.
 - `view=<id>`: marks the saved view the parameters came from (the picker's links carry
   the view's parameters themselves).
 

@@ -45,7 +45,13 @@ def people(in_alpha: Company, member: User, admin: User) -> dict[str, Contact]:
         emails=["ana@acme.test"],
     )
     ana.tags.add(vip)
-    bob = contact_create(actor=member, last_name="Brown", job_title="Sales", do_not_contact=True)
+    bob = contact_create(
+        actor=member,
+        last_name="Brown",
+        job_title="Sales",
+        do_not_contact=True,
+        phones=[{"number": "+359888123456"}],
+    )
     cid = contact_create(actor=member, last_name="Clark", source="fair", owner=member)
     return {"ana": ana, "bob": bob, "cid": cid}
 
@@ -74,6 +80,7 @@ def test_text_choice_flag_owner_tag_organization(
     assert names(get(client, "organization_name=acm")) == ["Ана Иванова"]
     assert names(get(client, "email=ANA@")) == ["Ана Иванова"]
     assert names(get(client, "source=fai")) == ["Clark"]
+    assert names(get(client, "phone=888123")) == ["Brown"]
 
 
 def test_quick_search_is_normalised(
