@@ -275,3 +275,13 @@ def test_csv_export_all_pages_in_order(
     assert len(rows) == 1204
     assert [r[0] for r in rows[1:4]] == ["P1202", "P1201", "P1200"]
     assert rows[-1] == ["P0000"]
+
+
+def test_csv_export_refuses_bad_filters(
+    in_alpha: Company, member: User, client_for: ClientFor
+) -> None:
+    Contact.objects.create(last_name="Anyone")
+    response = client_for(member).get("/contacts/export/?created_from=soon&sort=nope")
+    assert response.status_code == 400
+    assert "created_from" in response.content.decode()
+    assert not AuditEvent.objects.filter(action="crm.export").exists()
