@@ -68,9 +68,13 @@ class QuickText(Filter):
 
     def q(self, cleaned: Cleaned) -> Q | None:
         text = (cleaned.get(self.name) or "").strip()
+        if not text:
+            return None
         if self.normalise:
-            text = search_normalize(text)
-        return Q(**{f"{self.lookup}__icontains": text}) if text else None
+            # `search_text` is already in this normal form: a plain LIKE, which the trigram
+            # index serves (`icontains` would compare UPPER(search_text), which it does not)
+            return Q(**{f"{self.lookup}__contains": search_normalize(text)})
+        return Q(**{f"{self.lookup}__icontains": text})
 
 
 @dataclass(frozen=True)
