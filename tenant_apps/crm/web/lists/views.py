@@ -143,6 +143,8 @@ def _back(request: HttpRequest) -> HttpResponseRedirect:
 def _bulk(request: HttpRequest, spec: ListSpec) -> HttpResponse:
     actor = _actor(request)
     actions = role_actions(spec, request.membership.role)  # type: ignore[attr-defined]
+    if not actions:
+        raise PermissionDenied(_("Your role cannot do this."))
     members = member_choices(company_id=request.tenant.pk)  # type: ignore[attr-defined]
     all_actions = list(spec.bulk_actions)
     form = lf.BulkForm(request.POST, actions=all_actions, members=members)

@@ -101,6 +101,12 @@ def test_bulk_roles(
     assert viewer_client.get("/contacts/").context["bulk_form"] is None
     response = _bulk(viewer_client, {"action": "owner", "ids": ids, "owner": viewer.pk})
     assert response.status_code == 403
+    assert _bulk(viewer_client, {"action": "owner", "ids": ["x"]}).status_code == 403
+    # and activities have no bulk actions at all
+    assert (
+        _bulk(client_for(member), {"action": "delete", "ids": ids}, "/activities/").status_code
+        == 403
+    )
     assert not Contact.objects.filter(owner__isnull=False).exists()
     # members cannot delete: the action is not offered, and refused
     member_client = client_for(member)
