@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import re
 from collections.abc import Callable
 from decimal import Decimal
 
@@ -133,3 +134,16 @@ def test_activity_filters_and_links(
     assert set(response.context["form"].errors) == {"due_from", "kind"}
     # activities have no bulk actions and no "new" page of their own
     assert response.context["bulk_form"] is None
+
+
+@pytest.mark.parametrize("path", ["/contacts/", "/organizations/", "/deals/", "/activities/"])
+def test_pages_fit_the_strict_csp(
+    in_alpha: Company, admin: User, client_for: ClientFor, path: str
+) -> None:
+    """No inline style, script or event handler: production runs with default-src 'none'."""
+    Contact.objects.create(last_name="Doe")
+    html = client_for(admin).get(f"{path}?created_from=bad").content.decode()
+    assert not re.search(r"\sstyle=", html)
+    assert not re.search(r"\son[a-z]+=", html)
+    assert "javascript:" not in html
+    assert not re.search(r"<script(?![^>]*\ssrc=)", html)
