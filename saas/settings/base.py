@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -152,6 +153,11 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE = {
     # due-task reminders: a public dispatcher, one task per company (tenant_apps/crm/tasks.py)
     "crm-task-reminders": {"task": "crm.task_reminders_all", "schedule": 60.0},
+    # records deleted more than 30 days ago are removed for good, daily at 03:30 Sofia time
+    "crm-deleted-records-purge": {
+        "task": "crm.deleted_records_purge_all",
+        "schedule": crontab(hour=3, minute=30),
+    },
 }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Cache the schema -> company lookup in workers for a minute.

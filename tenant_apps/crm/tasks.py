@@ -1,10 +1,12 @@
-"""CRM background work: due-task reminders, every minute, fanned out one task per company."""
+"""CRM background work, fanned out one task per company: due-task reminders every minute,
+and a daily purge of records deleted more than 30 days ago."""
 
 from __future__ import annotations
 
 from saas.celery import app
 from shared_apps.tenants.dispatch import CompanyTask, for_each_company
 from tenant_apps.crm.services.notifications import task_reminders_send
+from tenant_apps.crm.services.purge import deleted_records_purge
 
 
 @app.task(base=CompanyTask, name="crm.task_reminders")
@@ -17,3 +19,15 @@ def task_reminders() -> int:
 def task_reminders_all() -> int:
     """Beat entry (public): one `crm.task_reminders` per active company."""
     return for_each_company(task_reminders, expires=55)
+
+
+@app.task(base=CompanyTask, name="crm.deleted_records_purge")
+def deleted_records_purge_task() -> int:
+    """Remove the current company's records deleted more than 30 days ago."""
+    return deleted_records_purge()
+
+
+@app.task(name="crm.deleted_records_purge_all")
+def deleted_records_purge_all() -> int:
+    """Beat entry (public): one `crm.deleted_records_purge` per active company."""
+    return for_each_company(deleted_records_purge_task, expires=3600)

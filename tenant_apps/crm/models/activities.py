@@ -104,8 +104,8 @@ class Activity(LinkedModel):
 
 
 class Note(LinkedModel):
-    # Plain text. No HTML sanitiser is installed, so the body is never rendered as HTML:
-    # templates escape it (line breaks may be shown with `linebreaksbr`).
+    # Cleaned HTML (a small formatting subset): services pass every body through
+    # `crm.sanitize.note_clean` before it is stored, and only that output is rendered as HTML.
     body = models.TextField(_("text"))
     pinned = models.BooleanField(_("pinned"), default=False)
 

@@ -41,9 +41,11 @@ def test_activity_assignee_and_done(in_alpha: Company, member: User, viewer: Use
     assert activity.subject == XSS
 
 
-def test_note_body_is_plain_text_stored_as_given(in_alpha: Company, member: User) -> None:
+def test_note_body_is_sanitised_before_it_is_stored(in_alpha: Company, member: User) -> None:
     contact = Contact.objects.create(last_name="N")
     note = note_create(actor=member, body=XSS, contact=contact, pinned=True)
-    assert Note.objects.get(pk=note.pk).body == XSS
+    stored = Note.objects.get(pk=note.pk)
+    assert stored.body == "<p>hi</p>"
+    assert stored.pinned
     with pytest.raises(ValidationError):
         note_create(actor=member, body="unlinked")
