@@ -19,7 +19,9 @@ Environment:
     BENCH_KEEP_DB=1     keep the bench database afterwards
     BENCH_TIME_BUDGET   seconds before a benchmark aborts itself (default 2700)
     BENCH_STRICT=1      exit non-zero when a target fails (errors always exit non-zero)
-    BENCH_ONLY          comma-separated module names to run (e.g. "provisioning")
+    BENCH_ONLY          comma-separated module names to run (e.g. "provisioning"); the
+                        other modules' results are carried over from the previous
+                        results.json, each marked with the date of the run it came from
 """
 
 from __future__ import annotations
@@ -46,11 +48,12 @@ if str(REPO_ROOT) not in sys.path:
 
 BENCHMARKS: list[str] = [
     "bench.provisioning",
+    "bench.crm_pages",
 ]
 
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/crm"
 
-from bench.common import Context, Result  # noqa: E402  (needs REPO_ROOT on sys.path)
+from bench.common import Context, Result, Target  # noqa: E402  (needs REPO_ROOT on sys.path)
 
 # --- Database ------------------------------------------------------------------------------
 
@@ -188,6 +191,24 @@ def write_markdown(
     path.write_text("\n".join(lines))
 
 
+def carried_over(path: Path, ran: list[str]) -> list[Result]:
+    """Results of modules not run this time, from the previous results.json (BENCH_ONLY)."""
+    try:
+        previous = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return []
+    date = previous.get("machine", {}).get("date", "an earlier run")
+    kept = []
+    for item in previous.get("benchmarks", []):
+        if item.get("name") in ran or item.get("name") not in BENCHMARKS:
+            continue
+        item["targets"] = [Target(**t) for t in item.get("targets", [])]
+        notes = [n for n in item.get("notes", []) if not n.startswith("carried over from")]
+        item["notes"] = [f"carried over from the run of {date} (not rerun this time)", *notes]
+        kept.append(Result(**item))
+    return kept
+
+
 def write_json(path: Path, machine: dict[str, Any], results: list[Result], total: float) -> None:
     payload = {
         "machine": machine,
@@ -273,6 +294,10 @@ def main() -> int:
     finally:
         total = time.perf_counter() - started
         if results or machine:
+            if only:
+                ran = [r.name for r in results]
+                results += carried_over(BENCH_DIR / "results.json", ran)
+                results.sort(key=lambda r: BENCHMARKS.index(r.name) if r.name in BENCHMARKS else 99)
             write_markdown(BENCH_DIR / "results.md", machine, results, total)
             write_json(BENCH_DIR / "results.json", machine, results, total)
             ctx.progress("wrote bench/results.md and bench/results.json")

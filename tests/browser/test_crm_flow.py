@@ -180,10 +180,9 @@ def test_organization_contact_deal_board_drag_and_search(server: AppServer, tena
     errors: list[str] = []
 
     def on_console(message: ConsoleMessage) -> None:
-        url = message.location.get("url") or ""
-        # The browser asks for /favicon.ico by itself; the product has none (not a page error).
-        if message.type == "error" and not url.endswith("/favicon.ico"):
-            errors.append(f"console: {message.text} ({url})")
+        # Every console error counts, a failed load of any asset (the favicon included) too.
+        if message.type == "error":
+            errors.append(f"console: {message.text} ({message.location.get('url') or ''})")
 
     def on_page_error(error: Error) -> None:
         errors.append(f"pageerror: {error}")
