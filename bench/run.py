@@ -203,8 +203,10 @@ def carried_over(path: Path, ran: list[str]) -> list[Result]:
         if item.get("name") in ran or item.get("name") not in BENCHMARKS:
             continue
         item["targets"] = [Target(**t) for t in item.get("targets", [])]
-        notes = [n for n in item.get("notes", []) if not n.startswith("carried over from")]
-        item["notes"] = [f"carried over from the run of {date} (not rerun this time)", *notes]
+        notes = item.get("notes", [])
+        if not any(n.startswith("carried over from") for n in notes):  # keep the first date
+            notes = [f"carried over from the run of {date} (not rerun this time)", *notes]
+        item["notes"] = notes
         kept.append(Result(**item))
     return kept
 

@@ -1,7 +1,7 @@
 """Writing demo data into the current company's schema fast: PostgreSQL COPY (psycopg 3
 `cursor.copy`) into tables named by their schema, ids reserved from each table's own sequence
-beforehand, `last_activity_at` filled in one statement, VACUUM (ANALYZE) at the end (ANALYZE
-alone inside a transaction).
+beforehand, `last_activity_at` filled in one statement, ANALYZE at the end, and
+`tables_tidy` VACUUMs once the transaction has committed.
 
 This bypasses the services on purpose: there is no actor, and 400,000 audit rows of a demo
 load would be noise. The rows are written exactly as the models would save them (the same
@@ -209,17 +209,23 @@ def seed(
                           WHERE deal_id IS NOT NULL GROUP BY deal_id) latest
                     WHERE d.id = latest.deal_id"""
             )
+    tables_tidy()
+    report.seconds = time.monotonic() - started
+    return report
+
+
+def tables_tidy() -> None:
+    """What autovacuum would do soon after a bulk load. Outside a transaction: VACUUM
+    (ANALYZE) each table, which merges GIN pending lists, sets the visibility map (index-only
+    scans then skip the heap) and gathers statistics. Inside one (VACUUM cannot run there):
+    merge the GIN pending lists, which every search would otherwise read linearly, and
+    ANALYZE. `seed_demo` calls it again after its transaction commits."""
     with connection.cursor() as cursor:
-        for key in _TABLES:
-            table = _table(_TABLES[key])
+        for model in _TABLES.values():
+            table = _table(model)
             if not connection.in_atomic_block:
-                # What autovacuum would do soon after a bulk load: merge the GIN pending
-                # lists, set the visibility map (index-only scans then skip the heap) and
-                # gather statistics. VACUUM cannot run inside a transaction (tests).
                 cursor.execute(f"VACUUM (ANALYZE) {table}")
                 continue
-            # Rows copied into a GIN index wait in its pending list, which every search then
-            # reads linearly (tens of ms), until a vacuum merges it: merge it now.
             cursor.execute(
                 """SELECT gin_clean_pending_list(i.indexrelid) FROM pg_index i
                    JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_am a ON a.oid = c.relam
@@ -227,5 +233,3 @@ def seed(
                 [table],
             )
             cursor.execute(f"ANALYZE {table}")
-    report.seconds = time.monotonic() - started
-    return report

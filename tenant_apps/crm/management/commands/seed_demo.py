@@ -69,6 +69,7 @@ class Command(BaseCommand):
                     )
             except load.NoPipeline as exc:
                 raise CommandError(f"{subdomain} has no default pipeline.") from exc
+            load.tables_tidy()  # VACUUM, now that the rows are committed
         counts = ", ".join(f"{n} {what}" for what, n in report.counts.items())
         self.stdout.write(
             self.style.SUCCESS(f"Seeded {subdomain} in {report.seconds:.1f}s: {counts}.")
