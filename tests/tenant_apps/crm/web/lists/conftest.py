@@ -12,7 +12,7 @@ from tests.conftest import host_client
 @pytest.fixture
 def client_for() -> Callable[[User], Client]:
     def make(user: User) -> Client:
-        client = host_client("alpha.localhost")
+        client = host_client("alpha.localhost", HTTP_ACCEPT_LANGUAGE="en")
         client.force_login(user)
         return client
 

@@ -20,7 +20,7 @@ XSS = "<script>alert(1)</script>"
 
 
 def _client(user: User) -> Client:
-    client = host_client("alpha.localhost")
+    client = host_client("alpha.localhost", HTTP_ACCEPT_LANGUAGE="en")
     client.force_login(user)
     return client
 
