@@ -58,6 +58,6 @@ def deleted_records_purge(*, now: datetime.datetime | None = None) -> int:
                 target=record,
                 changes={"deleted_at": [json_value(record.deleted_at), None]},
             )
-        model.objects.filter(pk__in=ids).delete()
+        model._default_manager.filter(pk__in=ids).delete()
         purged += len(ids)
     return purged

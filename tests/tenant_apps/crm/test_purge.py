@@ -84,7 +84,8 @@ def test_shared_activities_and_notes_lose_only_the_link(in_alpha: Company, admin
 
 def test_deals_and_a_purged_organization(in_alpha: Company, admin: User) -> None:
     deal, kept = make_deals(2)
-    org = Organization.objects.get(pk=deal.organization_id)
+    org = deal.organization
+    assert org is not None
     deal_delete(deal=deal, actor=admin)
     organization_delete(organization=org, actor=admin)
 
