@@ -46,7 +46,9 @@ def deleted_records_purge(*, now: datetime.datetime | None = None) -> int:
     cutoff = (now or timezone.now()) - RESTORE_WINDOW
     purged = 0
     for model, link, action in PURGED:
-        due = list(model.objects.select_for_update().filter(deleted_at__lt=cutoff).order_by("pk"))
+        due = list(
+            model._default_manager.select_for_update().filter(deleted_at__lt=cutoff).order_by("pk")
+        )
         if not due:
             continue
         ids = [record.pk for record in due]
