@@ -12,10 +12,22 @@ class DomainInline(admin.TabularInline):
 
 @admin.register(Company)
 class CompanyAdmin(admin.ModelAdmin):
-    list_display = ["name", "subdomain", "status", "billing_email", "created_at"]
-    list_filter = ["status"]
+    list_display = ["name", "subdomain", "status", "billing_state", "billing_email", "created_at"]
+    list_filter = ["status", "billing_state"]
     search_fields = ["name", "subdomain", "billing_email"]
-    readonly_fields = ["uuid", "subdomain", "schema_name", "created_at", "updated_at"]
+    readonly_fields = [
+        "uuid",
+        "subdomain",
+        "schema_name",
+        # Billing moves only through its services (rules, history, audit): the platform
+        # admin changes them under Billing › Company billing.
+        "plan",
+        "billing_state",
+        "billing_state_changed_at",
+        "trial_ends_at",
+        "created_at",
+        "updated_at",
+    ]
     inlines = [DomainInline]
 
     def has_add_permission(self, request):

@@ -4,6 +4,7 @@ import uuid
 
 from django.db import models
 from django.db.models.functions import Upper
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_tenants.models import DomainMixin, TenantMixin
 
@@ -16,6 +17,17 @@ class Company(TenantMixin):
     class Status(models.TextChoices):
         ACTIVE = "active", _("Active")
         DISABLED = "disabled", _("Disabled")
+
+    class BillingState(models.TextChoices):
+        """Where the company stands with billing. Only shared_apps/billing moves it (its
+        services check the transitions and keep the history); see billing/state.py."""
+
+        TRIALING = "trialing", _("Trial")
+        ACTIVE = "active", _("Active")
+        PAST_DUE = "past_due", _("Past due")
+        READ_ONLY = "read_only", _("Read-only")
+        SUSPENDED = "suspended", _("Suspended")
+        CANCELED = "canceled", _("Canceled")
 
     # Provisioning builds the schema itself (see services.company_provision).
     auto_create_schema = False
@@ -35,6 +47,25 @@ class Company(TenantMixin):
         default=False,
         help_text=_("Members without two-factor authentication must set it up after signing in."),
     )
+    # Billing state lives on the company row so routing's cached copy carries it: checking
+    # it on every request costs no query. The model names "billing.Plan" without importing
+    # billing. Written only by shared_apps/billing/services.py (transitions, history, audit).
+    plan = models.ForeignKey(
+        "billing.Plan",
+        on_delete=models.PROTECT,
+        null=True,  # only for rows made outside company_provision (the bench's baseline)
+        blank=True,
+        related_name="companies",
+        verbose_name=_("plan"),
+    )
+    billing_state = models.CharField(
+        _("billing state"),
+        max_length=16,
+        choices=BillingState.choices,
+        default=BillingState.TRIALING,
+    )
+    trial_ends_at = models.DateTimeField(_("trial ends"), null=True, blank=True)
+    billing_state_changed_at = models.DateTimeField(_("billing state since"), default=timezone.now)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -51,6 +82,11 @@ class Company(TenantMixin):
         indexes = [
             # django-tenants checks schema names case-insensitively (UPPER) on every create.
             models.Index(Upper("schema_name"), name="company_schema_upper_idx"),
+            # billing_due_moves(): companies whose grace or trial has run out.
+            models.Index(
+                fields=["billing_state", "billing_state_changed_at"],
+                name="company_billing_state_idx",
+            ),
         ]
 
     def __str__(self) -> str:
