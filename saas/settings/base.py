@@ -158,6 +158,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "crm.deleted_records_purge_all",
         "schedule": crontab(hour=3, minute=30),
     },
+    # trials, grace and read-only periods that ran out move on (shared_apps/billing/tasks.py)
+    "billing-grace-advance": {"task": "billing.grace_advance", "schedule": crontab(minute=7)},
 }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Cache the schema -> company lookup in workers for a minute.
@@ -173,6 +175,12 @@ DJSTRIPE_FOREIGN_KEY_TO_FIELD = "id"
 DJSTRIPE_SUBSCRIBER_MODEL = "tenants.Company"
 # Signatures are always verified; dj-stripe's DEBUG-only shared-secret header is never used.
 DJSTRIPE_WEBHOOK_VALIDATION = "verify_signature"
+# The billing state machine's clock (shared_apps/billing/state.py), in days: how long a
+# company may stay past due before it becomes read-only, how long it stays read-only before
+# it is suspended, and how long a canceled company's data is kept.
+BILLING_PAST_DUE_GRACE_DAYS = env.int("BILLING_PAST_DUE_GRACE_DAYS", default=7)
+BILLING_READ_ONLY_DAYS = env.int("BILLING_READ_ONLY_DAYS", default=14)
+BILLING_CANCELED_RETENTION_DAYS = env.int("BILLING_CANCELED_RETENTION_DAYS", default=30)
 
 # --- Auth and sessions ------------------------------------------------------------------
 from saas.settings.auth import *  # noqa: E402, F403

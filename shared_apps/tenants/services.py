@@ -14,6 +14,8 @@ from django.utils.translation import gettext as _
 from shared_apps.accounts.models import Membership, User
 from shared_apps.accounts.services import membership_create, user_get_or_create
 from shared_apps.audit.services import platform_event_record
+from shared_apps.billing.models import Plan
+from shared_apps.billing.services import billing_trial_start
 from shared_apps.tenants import hooks
 from shared_apps.tenants.db import connection
 from shared_apps.tenants.models import Company, Domain
@@ -85,9 +87,15 @@ def company_provision(
         schema_name=schema_name_for(subdomain),
         billing_email=owner_email,
     )
+    # Every company starts on the trial plan; the fields go into the insert below.
+    try:
+        trial = billing_trial_start(company=company)
+    except Plan.DoesNotExist as exc:
+        raise ProvisioningError(_("No trial plan is configured.")) from exc
     # Uniqueness was checked above; it and the check constraint are enforced by the database,
     # so full_clean() skips the look-ups it would make for them (each a round trip).
-    company.full_clean(validate_unique=False, validate_constraints=False)
+    # The trial plan was just read, so its foreign key is not checked again either.
+    company.full_clean(exclude=["plan"], validate_unique=False, validate_constraints=False)
     try:
         company.save()
     except IntegrityError as exc:  # lost a race for the same subdomain; all rolls back
@@ -123,7 +131,12 @@ def company_provision(
         action="company.provisioned",
         target=company,
         company=company,
-        data={"subdomain": subdomain, "owner": owner_email},
+        data={
+            "subdomain": subdomain,
+            "owner": owner_email,
+            "plan": trial.slug,
+            "trial_ends_at": company.trial_ends_at.isoformat() if company.trial_ends_at else None,
+        },
     )
     logger.info(
         "provisioned company %s in %.0f ms", subdomain, (time.perf_counter() - started) * 1000
