@@ -146,12 +146,17 @@ ADMIN = ("admin-login", "admin-login", "<500")
 ADMIN_DJSTRIPE_ACTION = ("admin-login", "admin-login", "any")
 
 
-# Each CRM area keeps its rows in tests/saas/access/<area>.py (a COMPANY dict of the same form).
+# Each area keeps its rows in tests/saas/access/<area>.py: a COMPANY dict of the same form,
+# and optionally a PUBLIC one for its pages on the public host.
 for _module in sorted(Path(__file__).parent.joinpath("access").glob("[a-z]*.py")):
     _area = importlib.import_module(f"tests.saas.access.{_module.stem}")
     _clash = set(_area.COMPANY) & set(COMPANY)
     assert not _clash, f"{_module.name} repeats {_clash}"
     COMPANY.update(_area.COMPANY)
+    _public = getattr(_area, "PUBLIC", {})
+    _clash = set(_public) & set(PUBLIC)
+    assert not _clash, f"{_module.name} repeats {_clash}"
+    PUBLIC.update(_public)
 
 
 def _outcome(client: Client, path: str) -> object:
