@@ -10,6 +10,9 @@ urlpatterns = [
     path("settings/security/", include("tenant_apps.security.urls")),
     path("team/", include("tenant_apps.team.urls")),
     path("", include("shared_apps.onboarding.urls_company")),
+    # The company's plan, subscription and invoices (owner), and usage against the limits.
+    path("billing/", include("shared_apps.billing.urls_company")),
+    path("billing/usage/", include("shared_apps.billing.urls_usage")),
     # Sign-in, password reset, MFA and sessions on the company host itself. Sign-up (refused
     # here by the account adapter) and SSO callbacks live on the public host only.
     path("accounts/", include("allauth.account.urls")),

@@ -15,6 +15,9 @@ from shared_apps.tenants.db import connection
 from shared_apps.tenants.models import Company
 from shared_apps.tenants.services import company_provision
 
+# The fake Stripe API server (real HTTP) and its fixtures: tests/stripe_fake/fixtures.py.
+pytest_plugins = ["tests.stripe_fake.fixtures"]
+
 COMPANIES = {"alpha": "Alpha Ltd", "beta": "Бета ООД"}
 
 

@@ -55,6 +55,8 @@ MIDDLEWARE = [
     "shared_apps.accounts.session_limit.AbsoluteSessionLifetimeMiddleware",
     "shared_apps.accounts.isolation.CompanyMembersOnlyMiddleware",
     "shared_apps.accounts.mfa_policy.RequireMFAMiddleware",
+    # What the company's billing state allows (read-only, suspended): after sign-in.
+    "shared_apps.billing.enforcement.BillingEnforcementMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "saas.middleware.FormErrorStatusMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -71,6 +73,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "shared_apps.billing.context.billing_banner",
             ],
         },
     },
@@ -160,6 +163,18 @@ CELERY_BEAT_SCHEDULE = {
     },
     # trials, grace and read-only periods that ran out move on (shared_apps/billing/tasks.py)
     "billing-grace-advance": {"task": "billing.grace_advance", "schedule": crontab(minute=7)},
+    # subscriptions re-synced from Stripe in case a webhook was missed, daily
+    "billing-reconcile": {"task": "billing.reconcile", "schedule": crontab(hour=4, minute=10)},
+    # invalid webhook deliveries stored by dj-stripe are pruned daily
+    "billing-webhook-events-prune": {
+        "task": "billing.webhook_events_prune",
+        "schedule": crontab(hour=4, minute=40),
+    },
+    # canceled companies past their retention (after the final export email) are removed
+    "billing-canceled-purge": {
+        "task": "billing.canceled_purge",
+        "schedule": crontab(hour=5, minute=10),
+    },
 }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Cache the schema -> company lookup in workers for a minute.
@@ -171,6 +186,8 @@ CELERY_TASK_TENANT_CACHE_SECONDS = 60
 STRIPE_LIVE_MODE = env.strict_bool("STRIPE_LIVE_MODE", default=False)
 STRIPE_LIVE_SECRET_KEY = env.str("STRIPE_LIVE_SECRET_KEY", default="")
 STRIPE_TEST_SECRET_KEY = env.str("STRIPE_TEST_SECRET_KEY", default="")
+# dj-stripe points the stripe library here at start-up (tests: the fake Stripe server).
+STRIPE_API_HOST = env.str("STRIPE_API_HOST", default="https://api.stripe.com")
 DJSTRIPE_FOREIGN_KEY_TO_FIELD = "id"
 DJSTRIPE_SUBSCRIBER_MODEL = "tenants.Company"
 # Signatures are always verified; dj-stripe's DEBUG-only shared-secret header is never used.

@@ -24,6 +24,11 @@ STORAGES = {
 for _alias in CACHES.values():
     _alias["LOCATION"] = redis_db(REDIS_URL, env.int("TEST_CACHE_REDIS_DB", default=2))
     _alias["KEY_PREFIX"] = "crm-test"
+# dj-stripe reads the key when it is imported: a key of the fake Stripe server's shape
+# (tests/stripe_fake), never a real one. Requests go to the fake (STRIPE_API_HOST per test).
+STRIPE_TEST_SECRET_KEY = env.str(
+    "STRIPE_TEST_SECRET_KEY", default="sk_test_FakeStripe0000000000000000000000"
+)
 MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = True  # the tests serve http://*.localhost
 # A non-UTC zone shows time-zone bugs; Europe/Sofia is also the product's default.
 TIME_ZONE = "Europe/Sofia"

@@ -1,0 +1,16 @@
+"""What a company's billing state allows on its host (read-only, suspended). Filled in by
+the enforcement work; for now every request passes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.http import HttpRequest, HttpResponse
+
+
+class BillingEnforcementMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
