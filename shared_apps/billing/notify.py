@@ -1,0 +1,1 @@
+"""Emails to owners and admins on billing state moves (filled in next)."""
