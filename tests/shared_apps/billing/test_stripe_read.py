@@ -53,4 +53,5 @@ def test_company_subscription_and_period_from_items(
     assert subscription_period_start(synced) == datetime.fromtimestamp(
         item["current_period_start"], tz=UTC
     )
-    assert subscription_period_end(synced) > datetime.fromtimestamp(djstripe_fake.now, tz=UTC)
+    end = subscription_period_end(synced)
+    assert end is not None and end > datetime.fromtimestamp(djstripe_fake.now, tz=UTC)
