@@ -59,6 +59,7 @@ def test_create_defaults(in_alpha: Company, member: User) -> None:
         ({"amount": "1e20"}, "amount"),
         ({"currency": "EURO"}, "currency"),
         ({"currency": "e1"}, "currency"),
+        ({"currency": "EUO"}, "currency"),  # the right shape, but no such currency
         ({"expected_close_date": "2027-02-30"}, "expected_close_date"),
     ],
 )
@@ -67,6 +68,14 @@ def test_bad_input(in_alpha: Company, member: User, kwargs: dict, field: str) ->
         deal_create(actor=member, name="Bad", pipeline=default_pipeline(), **kwargs)
     assert field in exc.value.message_dict
     assert not Deal.objects.filter(name="Bad").exists()
+
+
+@pytest.mark.parametrize("currency", ["BGN", "USD", "GBP", "RON"])
+def test_currencies_in_use_and_the_lev_are_accepted(
+    in_alpha: Company, member: User, currency: str
+) -> None:
+    deal = deal_create(actor=member, name="Ok", pipeline=default_pipeline(), currency=currency)
+    assert deal.currency == currency
 
 
 def test_stage_of_another_pipeline_is_refused(in_alpha: Company, admin: User) -> None:

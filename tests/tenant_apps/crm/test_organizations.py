@@ -75,6 +75,7 @@ def test_html_is_stored_as_given(in_alpha: Company, member: User) -> None:
         ("website", "not a url"),
         ("domain", "exa mple"),
         ("country", "Bulgaria"),
+        ("country", "XY"),  # the right shape, but no such country
         ("size", "huge"),
     ],
 )
