@@ -9,6 +9,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from saas.env import env
+from saas.logs import logging_config
 from saas.settings.apps import BASE_DIR, INSTALLED_APPS, SHARED_APPS, TENANT_APPS  # noqa: F401
 
 env.read_env(BASE_DIR / ".env", overwrite=False)
@@ -41,6 +42,8 @@ TENANT_CREATION_FAKES_MIGRATIONS = False
 TENANT_LIMIT_SET_CALLS = True
 
 MIDDLEWARE = [
+    # Request id (X-Request-ID), log context and the request log line: first, to time it all.
+    "saas.logs.middleware.RequestIdMiddleware",
     "shared_apps.health.middleware.HealthCheckMiddleware",
     "shared_apps.tenants.middleware.CompanyRoutingMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -251,19 +254,9 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default=f"CRM <no-reply@{BASE
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # --- Logging ------------------------------------------------------------------------------------
+# JSON lines on stdout with the request/task context, secrets redacted (saas/logs).
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO").upper()
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {
-        "console": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
-    },
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "console"}},
-    "root": {"handlers": ["console"], "level": LOG_LEVEL},
-    "loggers": {
-        "django.db.backends": {"level": "WARNING"},
-        "celery": {"level": LOG_LEVEL},
-    },
-}
+LOG_FORMAT = env.str("LOG_FORMAT", default="json")  # or "console": readable lines
+LOGGING = logging_config(level=LOG_LEVEL, fmt=LOG_FORMAT)
 
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024

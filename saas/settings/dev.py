@@ -1,7 +1,9 @@
 """Local development: `make run`. Never used in production."""
 
+from saas.logs import logging_config
+from saas.sentry import sentry_init
 from saas.settings.base import *  # noqa: F403
-from saas.settings.base import env
+from saas.settings.base import LOG_LEVEL, env
 
 DEBUG = env.strict_bool("DEBUG", default=True)
 # A development-only key; production.py refuses anything like it.
@@ -15,3 +17,11 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+
+# Readable log lines, our own code at DEBUG (LOG_LEVEL set explicitly applies to both).
+LOG_FORMAT = env.str("LOG_FORMAT", default="console")
+LOGGING = logging_config(
+    level=LOG_LEVEL, fmt=LOG_FORMAT, app_level=env.str("LOG_LEVEL", default="DEBUG")
+)
+# Only when SENTRY_DSN is set; no performance traces unless asked for.
+sentry_init(default_environment="development", default_traces_sample_rate=0.0)

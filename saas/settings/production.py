@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.core.exceptions import ImproperlyConfigured
 
+from saas.sentry import sentry_init
 from saas.settings.base import *  # noqa: F403
 from saas.settings.base import ALLOWED_HOSTS, env
 
@@ -58,3 +59,6 @@ if not env.str("DATABASE_URL", default=""):
     raise ImproperlyConfigured("DATABASE_URL is not set.")
 if not env.str("REDIS_URL", default=""):
     raise ImproperlyConfigured("REDIS_URL is not set.")
+
+# Error reports (and 5% of requests traced) when SENTRY_DSN is set: saas/sentry.py.
+sentry_init(default_environment="production", default_traces_sample_rate=0.05)
