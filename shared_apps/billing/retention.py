@@ -6,10 +6,11 @@ Daily (`billing.canceled_purge`, beat at 05:10):
    company-schema app registered an export link provider (`on_final_export_link`), a signed,
    expiring link to a full export. The email is recorded as a PlatformEvent
    ("billing.final_export_emailed"), which is what step 2 reads.
-2. A canceled company past its retention whose final email went out at least the notice
-   days ago is deleted by `company_delete` (schema dropped, public rows removed), audited
-   with actor None. No email, no deletion: a company the job never reached is kept longer
-   rather than deleted without warning.
+2. A canceled company past its retention whose final email announced a deletion date that
+   has come (never sooner than the notice days after the email) is deleted by
+   `company_delete` (schema dropped, public rows removed), audited with actor None. No
+   email, no deletion: a company the job never reached is kept longer rather than deleted
+   without warning.
 
 A company moved out of `canceled` (the platform admin) is skipped; its clock restarts if it
 is canceled again, and an email from an earlier cancellation does not count.
@@ -24,7 +25,9 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import DateTimeField, Exists, OuterRef, QuerySet
+from django.db.models.fields.json import KT
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from saas.celery import app
@@ -79,15 +82,18 @@ def deletion_due_at(company: Company) -> datetime:
 # --- Reads ----------------------------------------------------------------------------------------
 
 
-def _emailed(*, before: datetime | None = None) -> Exists:
-    """A final email recorded during the company's current cancellation."""
+def _emailed(*, deletes_by: datetime | None = None) -> Exists:
+    """A final email recorded during the company's current cancellation (that announced
+    a deletion at `deletes_by` or earlier)."""
     events = PlatformEvent.objects.filter(
         action=FINAL_EXPORT_EMAILED,
         company_id=OuterRef("pk"),
         created_at__gte=OuterRef("billing_state_changed_at"),
     )
-    if before is not None:
-        events = events.filter(created_at__lte=before)
+    if deletes_by is not None:
+        events = events.alias(deletes_at=Cast(KT("data__deletes_at"), DateTimeField())).filter(
+            deletes_at__lte=deletes_by
+        )
     return Exists(events)
 
 
@@ -104,9 +110,10 @@ def canceled_notice_due(now: datetime) -> QuerySet[Company]:
 
 
 def canceled_purge_due(now: datetime) -> QuerySet[Company]:
-    """Canceled companies past their retention whose final email is old enough."""
+    """Canceled companies past their retention whose final email announced a deletion at
+    `now` or earlier."""
     return Company.objects.filter(
-        _emailed(before=now - notice_period()),
+        _emailed(deletes_by=now),
         billing_state=State.CANCELED,
         billing_state_changed_at__lte=now - state.canceled_retention(),
     ).order_by("pk")
