@@ -10,6 +10,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("shared_apps.onboarding.urls_public")),
     path("", include("shared_apps.billing.urls")),
+    path("stripe/", include("shared_apps.billing.webhooks")),
     path("invite/", include("shared_apps.accounts.urls_invite")),
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
