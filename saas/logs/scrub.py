@@ -24,7 +24,7 @@ _SECRET_NAME = re.compile(
 _KEY_VALUE = re.compile(
     r"""(?P<key>\b[\w-]*?(?:password|passwd|secret|token|api[_-]?key|apikey|authorization|"""
     r"""cookie|sessionid|csrftoken|private[_-]?key)\d*(?:[_-][\w-]*)?)"""
-    r"""(?P<sep>["']?\s*[:=]\s*)(?P<value>"[^"]*"|'[^']*'|[^\s&,;"'}\]]+)""",
+    r"""(?P<sep>["']?\s*[:=]\s*)(?P<value>"[^"]*"|'[^']*'|\[[^\]]*\]|[^\s&,;"'}\]]+)""",
     re.IGNORECASE,
 )
 _BEARER = re.compile(r"\b(?P<scheme>Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{6,}", re.IGNORECASE)
@@ -35,7 +35,8 @@ _STRIPE = re.compile(r"\b(?:(?:sk|rk)_(?:live|test)|whsec)_[A-Za-z0-9]{8,}")
 _PATH_SECRET = re.compile(
     r"(?P<prefix>/(?:invite|password/reset/key|confirm-email|handoff)/)[^/\s?#\"']+"
 )
-_CARD_CANDIDATE = re.compile(r"(?<![\w.])\d(?:[ -]?\d){12,18}(?![\w.])")
+# Not part of a longer word or number (a decimal, a version, a hex id).
+_CARD_CANDIDATE = re.compile(r"(?<![\w.])\d(?:[ -]?\d){12,18}(?!\w|\.\d)")
 
 
 def luhn_valid(digits: str) -> bool:

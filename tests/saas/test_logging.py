@@ -1,0 +1,165 @@
+"""Log format (JSON lines, readable console lines) and level by environment."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+
+from saas.logs import logging_config
+from saas.logs.formatters import ConsoleFormatter, JsonFormatter
+from tests.saas.log_capture import captured_logs
+
+ROOT = Path(__file__).resolve().parents[2]
+ISO_UTC = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z")
+PRODUCTION_ENV = {
+    "SECRET_KEY": "k3Y-" + "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJKLMNOP",
+    "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/crm",
+    "REDIS_URL": "redis://127.0.0.1:6379/0",
+    "BASE_DOMAIN": "crm.example.com",
+    "DEBUG": "false",
+    "FIELD_ENCRYPTION_KEYS": "nH0nJm4dpdw7cY8FfKx6qH3pNeQm8qG9vWcT1yZ2s0A=",
+    "STRIPE_TEST_SECRET_KEY": "sk_test_FakeStripe0000000000000000000000",
+}
+# Logs through the configured handlers, as a started process would.
+_SNIPPET = """
+import django, logging
+django.setup()
+logging.getLogger("shared_apps.probe").debug("app debug line")
+logging.getLogger("shared_apps.probe").info("app info line password=hunter2-planted")
+logging.getLogger("somelibrary").debug("library debug line")
+logging.getLogger("somelibrary").warning("library warning line")
+"""
+
+
+def _run(settings: str, **env: str) -> subprocess.CompletedProcess[str]:
+    names = ("LOG_LEVEL", "LOG_FORMAT", "SENTRY_DSN", *PRODUCTION_ENV)
+    full = {k: v for k, v in os.environ.items() if k not in names}
+    if settings.endswith("production"):
+        full.update(PRODUCTION_ENV)
+    full.update(env, DJANGO_SETTINGS_MODULE=settings)
+    return subprocess.run(
+        [sys.executable, "-c", _SNIPPET],
+        cwd=ROOT,
+        env=full,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+class TestJsonFormat:
+    def test_a_line_is_one_json_object_with_the_fields(self) -> None:
+        with captured_logs() as logs:
+            logging.getLogger("saas.probe").info(
+                "hello %s", "world", extra={"deal": 12, "when": object, "request": "skipped"}
+            )
+        [text] = logs.text.splitlines()
+        line = json.loads(text)
+        assert ISO_UTC.fullmatch(line["time"])
+        assert (line["level"], line["logger"], line["message"]) == (
+            "INFO",
+            "saas.probe",
+            "hello world",
+        )
+        assert line["deal"] == 12
+        assert line["when"] == str(object)  # not serialisable: its text
+        assert "request" not in line  # Django's request object is not data
+        assert "request_id" not in line  # no request: no context fields
+
+    def test_exception_info(self) -> None:
+        with captured_logs() as logs:
+            try:
+                raise ValueError("bad value")
+            except ValueError:
+                logging.getLogger("saas.probe").exception("it failed")
+        [line] = logs.lines()
+        assert line["level"] == "ERROR"
+        assert line["exception_type"] == "ValueError"
+        assert line["exception"].startswith("Traceback (most recent call last)")
+        assert "ValueError: bad value" in line["exception"]
+
+    def test_unicode_stays_readable(self) -> None:
+        record = logging.LogRecord("saas", logging.INFO, __file__, 1, "Бета ООД", None, None)
+        assert '"message": "Бета ООД"' in JsonFormatter().format(record)
+
+
+class TestConsoleFormat:
+    def test_readable_with_context(self) -> None:
+        record = logging.LogRecord("saas.probe", logging.INFO, __file__, 1, "hi %s", ("x",), None)
+        record.request_id, record.company, record.user_id = "abcdef0123456789", "alpha", 7
+        text = ConsoleFormatter().format(record)
+        assert re.fullmatch(
+            r"\d\d:\d\d:\d\d INFO saas.probe \[req=abcdef01 alpha user=7\] hi x", text
+        )
+
+    def test_without_context(self) -> None:
+        record = logging.LogRecord("saas", logging.WARNING, __file__, 1, "plain", None, None)
+        assert ConsoleFormatter().format(record).endswith(" WARNING saas plain")
+
+
+class TestConfig:
+    def test_one_handler_with_context_and_redaction(self) -> None:
+        config = logging_config(level="info", fmt="json")
+        assert config["root"] == {"handlers": ["stdout"], "level": "INFO"}
+        assert config["handlers"]["stdout"]["filters"] == ["context", "secrets"]
+        assert config["handlers"]["stdout"]["formatter"] == "json"
+        # caplog and every other handler see our loggers: nothing stops propagation
+        assert all("propagate" not in logger for logger in config["loggers"].values())
+        assert config["loggers"]["django.db.backends"]["level"] == "WARNING"
+
+    def test_app_level(self) -> None:
+        config = logging_config(level="INFO", fmt="console", app_level="debug")
+        assert config["loggers"]["shared_apps"]["level"] == "DEBUG"
+        assert config["loggers"]["security"]["level"] == "DEBUG"
+        assert config["root"]["level"] == "INFO"
+
+    def test_unknown_format_is_refused(self) -> None:
+        with pytest.raises(ImproperlyConfigured, match="LOG_FORMAT must be one of json, console"):
+            logging_config(fmt="xml")
+
+
+class TestByEnvironment:
+    def test_production_writes_json_at_info(self) -> None:
+        result = _run("saas.settings.production")
+        assert result.returncode == 0, result.stderr
+        lines = [json.loads(text) for text in result.stdout.splitlines()]
+        assert [line["message"] for line in lines] == [
+            "app info line password=[REDACTED]",
+            "library warning line",
+        ]
+        assert "hunter2-planted" not in result.stdout
+
+    def test_production_log_level(self) -> None:
+        result = _run("saas.settings.production", LOG_LEVEL="WARNING")
+        assert result.returncode == 0, result.stderr
+        assert [json.loads(t)["message"] for t in result.stdout.splitlines()] == [
+            "library warning line"
+        ]
+
+    def test_development_is_readable_with_our_code_at_debug(self) -> None:
+        result = _run("saas.settings.dev")
+        assert result.returncode == 0, result.stderr
+        lines = result.stdout.splitlines()
+        assert [line.split(" ", 1)[1] for line in lines] == [
+            "DEBUG shared_apps.probe app debug line",
+            "INFO shared_apps.probe app info line password=[REDACTED]",
+            "WARNING somelibrary library warning line",
+        ]
+
+    def test_development_can_ask_for_json(self) -> None:
+        result = _run("saas.settings.dev", LOG_FORMAT="json", LOG_LEVEL="INFO")
+        assert result.returncode == 0, result.stderr
+        assert len([json.loads(t) for t in result.stdout.splitlines()]) == 2
+
+    def test_a_bad_format_stops_start_up(self) -> None:
+        result = _run("saas.settings.production", LOG_FORMAT="yaml")
+        assert result.returncode != 0
+        assert "LOG_FORMAT must be one of json, console, not 'yaml'" in result.stderr
