@@ -6,7 +6,13 @@ from django.core.exceptions import ImproperlyConfigured
 
 from saas.sentry import sentry_init
 from saas.settings.base import *  # noqa: F403
-from saas.settings.base import ALLOWED_HOSTS, env
+from saas.settings.base import (
+    ALLOWED_HOSTS,
+    STRIPE_LIVE_MODE,
+    STRIPE_LIVE_SECRET_KEY,
+    STRIPE_TEST_SECRET_KEY,
+    env,
+)
 
 DEBUG = env.strict_bool("DEBUG", default=False)
 SECRET_KEY = env.str("SECRET_KEY", default="")
@@ -62,3 +68,16 @@ if not env.str("REDIS_URL", default=""):
 
 # Error reports (and 5% of requests traced) when SENTRY_DSN is set: saas/sentry.py.
 sentry_init(default_environment="production", default_traces_sample_rate=0.05)
+
+# Billing runs on Stripe: without the key of the configured mode nothing syncs.
+_stripe_key_name = "STRIPE_LIVE_SECRET_KEY" if STRIPE_LIVE_MODE else "STRIPE_TEST_SECRET_KEY"
+_stripe_key = STRIPE_LIVE_SECRET_KEY if STRIPE_LIVE_MODE else STRIPE_TEST_SECRET_KEY
+_stripe_prefixes = ("sk_live_", "rk_live_") if STRIPE_LIVE_MODE else ("sk_test_", "rk_test_")
+if not _stripe_key:
+    raise ImproperlyConfigured(
+        f"{_stripe_key_name} is not set (STRIPE_LIVE_MODE is {STRIPE_LIVE_MODE})."
+    )
+if not _stripe_key.startswith(_stripe_prefixes):
+    raise ImproperlyConfigured(
+        f"{_stripe_key_name} must start with {' or '.join(_stripe_prefixes)}."
+    )

@@ -24,11 +24,17 @@ BASE_ENV = {
     "BASE_DOMAIN": "crm.example.com",
     "DEBUG": "false",
     "FIELD_ENCRYPTION_KEYS": "nH0nJm4dpdw7cY8FfKx6qH3pNeQm8qG9vWcT1yZ2s0A=",
+    "STRIPE_TEST_SECRET_KEY": "sk_test_" + "a1B2c3D4" * 4,
 }
+STRIPE_ENV = ("STRIPE_LIVE_MODE", "STRIPE_LIVE_SECRET_KEY", "STRIPE_TEST_SECRET_KEY")
 
 
 def _start(**overrides: str | None) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k not in BASE_ENV and k != "ALLOWED_HOSTS"}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in BASE_ENV and k != "ALLOWED_HOSTS" and k not in STRIPE_ENV
+    }
     env.update(BASE_ENV)
     for key, value in overrides.items():
         if value is None:
@@ -51,6 +57,11 @@ def test_good_configuration_starts() -> None:
     result = _start()
     assert result.returncode == 0, result.stderr
     assert "'crm.example.com', '.crm.example.com'" in result.stdout
+
+
+def test_live_mode_starts_with_a_live_key() -> None:
+    result = _start(STRIPE_LIVE_MODE="true", STRIPE_LIVE_SECRET_KEY="rk_live_" + "z9" * 12)
+    assert result.returncode == 0, result.stderr
 
 
 def test_console_email_is_allowed_only_when_asked_for() -> None:
@@ -80,6 +91,16 @@ def test_console_email_is_allowed_only_when_asked_for() -> None:
         (
             {"EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend"},
             "production email would never be delivered",
+        ),
+        ({"STRIPE_TEST_SECRET_KEY": None}, "STRIPE_TEST_SECRET_KEY is not set"),
+        ({"STRIPE_TEST_SECRET_KEY": "pk_test_123"}, "must start with sk_test_ or rk_test_"),
+        (
+            {"STRIPE_LIVE_MODE": "true", "STRIPE_LIVE_SECRET_KEY": None},
+            "STRIPE_LIVE_SECRET_KEY is not set (STRIPE_LIVE_MODE is True)",
+        ),
+        (
+            {"STRIPE_LIVE_MODE": "true", "STRIPE_LIVE_SECRET_KEY": "sk_test_" + "x1" * 12},
+            "STRIPE_LIVE_SECRET_KEY must start with sk_live_ or rk_live_",
         ),
     ],
 )
