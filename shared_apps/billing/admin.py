@@ -11,13 +11,17 @@ from typing import Any
 from django import forms
 from django.contrib import admin
 from django.contrib.admin.widgets import AdminSplitDateTime
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.urls import URLPattern, path
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from shared_apps.accounts.models import User
+from shared_apps.billing.admin_overview import cents, grant_complimentary, overview_view
 from shared_apps.billing.features import FEATURES
+from shared_apps.billing.metrics import companies_with_mrr
 from shared_apps.billing.models import (
     REASON_MAX_LENGTH,
     BillingStateChange,
@@ -237,14 +241,18 @@ class CompanyBillingForm(forms.ModelForm):
 @admin.register(CompanyBilling)
 class CompanyBillingAdmin(admin.ModelAdmin):
     form = CompanyBillingForm
+    change_list_template = "admin/billing/companybilling_change_list.html"
     list_display = [
         "name",
         "subdomain",
         "billing_state",
         "plan",
+        "subscription",
+        "mrr",
         "trial_ends_at",
         "billing_state_changed_at",
     ]
+    actions = [grant_complimentary]
     list_filter = ["billing_state", "plan"]
     list_select_related = ["plan"]
     search_fields = ["name", "subdomain", "billing_email"]
@@ -270,6 +278,35 @@ class CompanyBillingAdmin(admin.ModelAdmin):
         "reason",
     ]
     inlines = [BillingStateChangeInline]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[CompanyBilling]:
+        # MRR and the subscription come from subqueries: no query per row.
+        return companies_with_mrr(super().get_queryset(request))
+
+    def get_urls(self) -> list[URLPattern]:
+        overview = self.admin_site.admin_view(self.overview)
+        return [
+            path("overview/", overview, name="billing_companybilling_overview"),
+            *super().get_urls(),
+        ]
+
+    def overview(self, request: HttpRequest) -> HttpResponse:
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        return overview_view(self, request)
+
+    @admin.display(description=_("MRR"), ordering="mrr_cents")
+    def mrr(self, company: CompanyBilling) -> str:
+        currency = company.plan.currency if company.plan is not None else "EUR"
+        return money(cents(getattr(company, "mrr_cents", 0)), currency)
+
+    @admin.display(description=_("Stripe subscription"))
+    def subscription(self, company: CompanyBilling) -> str:
+        status = getattr(company, "subscription_status", None)
+        if not status:
+            return "-"
+        interval = getattr(company, "subscription_interval", None) or ""
+        return f"{status} ({interval})" if interval else str(status)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # companies are created by provisioning
