@@ -1,11 +1,11 @@
 """Error reports to Sentry, enabled by SENTRY_DSN (production settings; development only
 when the variable is set).
 
-Nothing personal or secret is sent: send_default_pii is off, request bodies are never read,
-cookies and credential headers are dropped, and before_send redacts every string of the
-event with the log scrubber (saas/logs/scrub.py). Each event is tagged with the company
-(subdomain, or "public"), the user id and the request id of the request or task it came
-from (saas/logs/context.py).
+Nothing personal or secret is sent: default PII is off, request bodies and frame variables
+are never sent, cookies and credential headers are dropped, and before_send redacts every
+string of the event with the log scrubber (saas/logs/scrub.py). Each event is tagged with
+the company (subdomain, or "public"), the user id and the request id of the request or
+task it came from (saas/logs/context.py).
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 import sentry_sdk
 from sentry_sdk.integrations.celery import CeleryIntegration
 from sentry_sdk.integrations.django import DjangoIntegration
+from sentry_sdk.integrations.logging import ignore_logger
 from sentry_sdk.integrations.redis import RedisIntegration
 
 from saas.env import env
@@ -41,12 +42,19 @@ def sentry_init(*, default_environment: str, default_traces_sample_rate: float) 
         integrations=[DjangoIntegration(), CeleryIntegration(), RedisIntegration()],
         environment=env.str("SENTRY_ENVIRONMENT", default=default_environment),
         release=release() or None,
-        send_default_pii=False,
+        # send_default_pii stays at its default, off (no user e-mail, IP, cookies): setting
+        # it at all is deprecated since sentry-sdk 2.7x, and data_collection, its successor,
+        # is unknown to older 2.x releases.
         max_request_body_size="never",
+        # Frame variables would carry e-mail addresses and CRM records (a User's repr is
+        # its e-mail): the traceback and tags are enough to find the failing request.
+        include_local_variables=False,
         traces_sample_rate=min(max(rate, 0.0), 1.0),
         before_send=before_send,
         before_send_transaction=before_send,
     )
+    # The request log line of a 500 would be a second event beside the exception's.
+    ignore_logger("saas.request")
     return True
 
 
