@@ -8,8 +8,12 @@ class CrmConfig(AppConfig):
     verbose_name = _("CRM")
 
     def ready(self) -> None:
+        from shared_apps.billing.retention import on_final_export_link
         from shared_apps.tenants.hooks import on_company_provisioned
+        from tenant_apps.crm.final_export import final_export_link
         from tenant_apps.crm.provisioning import default_pipeline_create
 
         on_company_provisioned(default_pipeline_create)
+        # The link billing emails before a canceled company's data is deleted.
+        on_final_export_link(final_export_link)
         import tenant_apps.crm.dashboard  # noqa: F401  (its receivers drop stale dashboard numbers)

@@ -11,4 +11,5 @@ urlpatterns = [
     path("search/", include("tenant_apps.crm.web.search.urls")),
     path("tasks/", include("tenant_apps.crm.web.tasks.urls")),
     path("settings/crm/", include("tenant_apps.crm.web.settings.urls")),
+    path("export/final/", include("tenant_apps.crm.web.final_export.urls")),
 ]

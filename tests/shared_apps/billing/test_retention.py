@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -152,16 +151,22 @@ class TestCanceledPurge:
 
 
 @pytest.fixture
-def export_link() -> Iterator[list[dict[str, Any]]]:
+def export_link(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
+    """The registered providers replaced by one that records its calls."""
     calls: list[dict[str, Any]] = []
 
     def provider(*, company: Company, expires_at: datetime) -> str:
         calls.append({"company": company, "expires_at": expires_at})
         return f"https://{company.subdomain}.localhost/export/final/signed-token/"
 
+    monkeypatch.setattr(retention, "_export_link_providers", [])
     retention.on_final_export_link(provider)
-    yield calls
-    retention._export_link_providers.remove(provider)
+    return calls
+
+
+@pytest.fixture
+def no_export_link(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(retention, "_export_link_providers", [])
 
 
 @pytest.mark.django_db
@@ -178,3 +183,39 @@ def test_the_email_carries_the_export_link_when_a_provider_gives_one(
     assert call["expires_at"] == now + timedelta(days=7)
     event = PlatformEvent.objects.get(action=retention.FINAL_EXPORT_EMAILED)
     assert event.data["export_link"] is True
+
+
+@pytest.mark.django_db
+def test_without_a_provider_the_email_says_how_to_export(
+    gamma: Company, no_export_link: None
+) -> None:
+    now = timezone.now()
+    canceled(gamma, 24, now)
+    purge(now)
+    (message,) = mail.outbox
+    assert "/export/final/" not in str(message.body)
+    event = PlatformEvent.objects.get(action=retention.FINAL_EXPORT_EMAILED)
+    assert event.data["export_link"] is False
+
+
+@pytest.mark.django_db
+def test_a_failing_provider_does_not_stop_the_email(
+    gamma: Company, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(**kwargs: Any) -> str:
+        raise RuntimeError("schema gone")
+
+    monkeypatch.setattr(retention, "_export_link_providers", [broken])
+    canceled(gamma, 24, timezone.now())
+    assert purge(timezone.now()).emailed == 1
+    assert len(mail.outbox) == 1
+
+
+@pytest.mark.django_db
+def test_the_crm_gives_its_signed_export_link(gamma: Company) -> None:
+    # the CRM app registers its provider at start-up: the email links its download
+    now = timezone.now()
+    canceled(gamma, 24, now)
+    purge(now)
+    (message,) = mail.outbox
+    assert "https://gamma.localhost/export/final/" in str(message.body)
