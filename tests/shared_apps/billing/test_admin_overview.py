@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 import stripe
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -15,6 +16,7 @@ from djstripe import models as dj
 
 from shared_apps.accounts.models import User
 from shared_apps.audit.models import PlatformEvent
+from shared_apps.billing.grants import billing_complimentary_grant
 from shared_apps.billing.metrics import billing_overview, companies_with_mrr
 from shared_apps.billing.models import BillingStateChange, Plan
 from shared_apps.billing.pricing import money
@@ -313,3 +315,33 @@ class TestComplimentary:
         assert any("granted to 1 company" in m for m in messages)
         assert Company.objects.get(pk=alpha.pk).plan == paying["starter"]
         assert Company.objects.get(pk=beta.pk).plan == enterprise
+
+
+@pytest.mark.django_db
+class TestComplimentaryService:
+    def test_bad_input_is_refused_and_nothing_changes(self, alpha: Company, staff: User) -> None:
+        pro = Plan.objects.get(slug="pro")
+        trial = Plan.objects.get(is_trial=True)
+        with pytest.raises(ValidationError) as too_long:
+            billing_complimentary_grant(company=alpha, plan=pro, reason="x" * 301, actor=staff)
+        assert "reason" in too_long.value.message_dict
+        with pytest.raises(ValidationError) as on_trial:
+            billing_complimentary_grant(company=alpha, plan=trial, reason="why", actor=staff)
+        assert "plan" in on_trial.value.message_dict
+        with pytest.raises(ValidationError):
+            billing_complimentary_grant(
+                company=alpha,
+                plan=pro,
+                reason="why",
+                actor=None,  # type: ignore[arg-type]
+            )
+        alpha.refresh_from_db()
+        assert (alpha.plan, alpha.billing_state) == (trial, S.TRIALING)
+        assert not PlatformEvent.objects.filter(action__startswith="billing.").exists()
+
+    def test_an_active_company_keeps_its_state(self, alpha: Company, staff: User) -> None:
+        put_in_state(alpha, S.ACTIVE)
+        pro = Plan.objects.get(slug="pro")
+        billing_complimentary_grant(company=alpha, plan=pro, reason="partner", actor=staff)
+        assert (alpha.plan, alpha.billing_state) == (pro, S.ACTIVE)
+        assert not BillingStateChange.objects.filter(company=alpha).exists()
