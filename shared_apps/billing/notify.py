@@ -231,6 +231,9 @@ def notify_notice(
         context: dict[str, Any] = {}
         if kind in (NOTICE_PAYMENT_FAILED, NOTICE_ACTION_REQUIRED):
             context["invoice_url"] = safe_link(hosted_invoice_url, billing_url(company))
+            if company.billing_state == State.PAST_DUE:
+                # the grace's end, so this email alone says what happens when
+                deadline = company.billing_state_changed_at + state.past_due_grace()
         if kind == NOTICE_TRIAL_ENDING:
             deadline = (parse_datetime(ends_at) if ends_at else None) or company.trial_ends_at
         return billing_email_send(

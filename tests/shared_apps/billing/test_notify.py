@@ -255,6 +255,17 @@ class TestNotices:
         assert f"Pay the invoice: {url}" in str(en.body)
         assert f'href="{url}"' in html_of(en)
         assert len(mail.outbox) == 2
+        assert "becomes read-only" not in str(en.body)  # alpha is not past due
+
+    def test_payment_failed_when_past_due_gives_the_grace_end(
+        self, alpha: Company, people: dict[str, User], notice: Callable[..., None]
+    ) -> None:
+        since = timezone.now() - timedelta(days=2)
+        put_in_state(alpha, S.PAST_DUE, since=since)
+        notice(alpha, "payment_failed", hosted_invoice_url="https://invoice.stripe.com/i/x")
+        body = str(by_recipient()["admin@alpha.test"].body)
+        end = timezone.localtime(since + timedelta(days=7)).date()
+        assert f"has not gone through by {shown(end, 'en')}, the company becomes" in body
 
     def test_action_required_links_the_invoice(
         self, alpha: Company, people: dict[str, User], notice: Callable[..., None]
