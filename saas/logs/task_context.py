@@ -6,7 +6,7 @@ from __future__ import annotations
 from contextvars import Token
 from typing import Any
 
-from celery.signals import before_task_publish, task_postrun, task_prerun
+from celery.signals import before_task_publish, setup_logging, task_postrun, task_prerun
 
 from saas.logs import context
 
@@ -46,8 +46,15 @@ def on_postrun(task_id: str, **kwargs: Any) -> None:
         context.unbind(tokens)
 
 
+def keep_django_logging(**kwargs: Any) -> None:
+    """A worker keeps the LOGGING setting (JSON lines with context) instead of replacing
+    the root logger's handlers with its own format: Celery skips its set-up when this
+    signal has a receiver."""
+
+
 def connect() -> None:
     uid = "saas.logs.task_context"
+    setup_logging.connect(keep_django_logging, weak=False, dispatch_uid=f"{uid}.setup")
     before_task_publish.connect(on_publish, weak=False, dispatch_uid=f"{uid}.publish")
     task_prerun.connect(on_prerun, weak=False, dispatch_uid=f"{uid}.prerun")
     task_postrun.connect(on_postrun, weak=False, dispatch_uid=f"{uid}.postrun")
