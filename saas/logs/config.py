@@ -12,7 +12,7 @@ FORMATS = ("json", "console")
 def logging_config(
     *, level: str = "INFO", fmt: str = "json", app_level: str = ""
 ) -> dict[str, Any]:
-    """Everything goes to one stdout handler on the root logger (loggers propagate, so
+    """Everything goes to one stderr handler on the root logger (loggers propagate, so
     pytest's caplog keeps working). The handler adds the request/task context and redacts
     secrets, then formats as JSON lines or readable console lines.
 
@@ -37,14 +37,16 @@ def logging_config(
             "console": {"()": "saas.logs.formatters.ConsoleFormatter"},
         },
         "handlers": {
-            "stdout": {
+            # stderr, not stdout: container runtimes and journald collect both, and a
+            # command's own output (dumpdata > file, scripts) stays free of log lines.
+            "stderr": {
                 "class": "logging.StreamHandler",
-                "stream": "ext://sys.stdout",
+                "stream": "ext://sys.stderr",
                 "filters": ["context", "secrets"],
                 "formatter": fmt,
             },
         },
-        "root": {"handlers": ["stdout"], "level": level},
+        "root": {"handlers": ["stderr"], "level": level},
         "loggers": {
             # SQL at DEBUG would print every query (with its parameters).
             "django.db.backends": {"level": "WARNING"},

@@ -1,4 +1,4 @@
-"""Capture what the stdout log handler would print: the same filters and formatter
+"""Capture what the stderr log handler would print: the same filters and formatter
 (saas/logs/config.py) on a handler of the root logger, writing to a buffer."""
 
 from __future__ import annotations

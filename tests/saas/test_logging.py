@@ -9,6 +9,7 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
@@ -18,6 +19,7 @@ from saas.logs.formatters import ConsoleFormatter, JsonFormatter
 from tests.saas.log_capture import captured_logs
 
 ROOT = Path(__file__).resolve().parents[2]
+CLOCK = re.compile(r"\d\d:\d\d:\d\d ")
 ISO_UTC = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z")
 PRODUCTION_ENV = {
     "SECRET_KEY": "k3Y-" + "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJKLMNOP",
@@ -37,6 +39,11 @@ logging.getLogger("shared_apps.probe").info("app info line password=hunter2-plan
 logging.getLogger("somelibrary").debug("library debug line")
 logging.getLogger("somelibrary").warning("library warning line")
 """
+
+
+def json_lines(text: str) -> list[dict[str, Any]]:
+    """The log lines of a process's stderr (Python warnings may be there too)."""
+    return [json.loads(line) for line in text.splitlines() if line.startswith("{")]
 
 
 def _run(settings: str, **env: str) -> subprocess.CompletedProcess[str]:
@@ -108,9 +115,10 @@ class TestConsoleFormat:
 class TestConfig:
     def test_one_handler_with_context_and_redaction(self) -> None:
         config = logging_config(level="info", fmt="json")
-        assert config["root"] == {"handlers": ["stdout"], "level": "INFO"}
-        assert config["handlers"]["stdout"]["filters"] == ["context", "secrets"]
-        assert config["handlers"]["stdout"]["formatter"] == "json"
+        assert config["root"] == {"handlers": ["stderr"], "level": "INFO"}
+        assert config["handlers"]["stderr"]["filters"] == ["context", "secrets"]
+        assert config["handlers"]["stderr"]["formatter"] == "json"
+        assert config["handlers"]["stderr"]["stream"] == "ext://sys.stderr"
         # caplog and every other handler see our loggers: nothing stops propagation
         assert all("propagate" not in logger for logger in config["loggers"].values())
         assert config["loggers"]["django.db.backends"]["level"] == "WARNING"
@@ -130,24 +138,23 @@ class TestByEnvironment:
     def test_production_writes_json_at_info(self) -> None:
         result = _run("saas.settings.production")
         assert result.returncode == 0, result.stderr
-        lines = [json.loads(text) for text in result.stdout.splitlines()]
+        assert result.stdout == ""  # a command's own output stays clean
+        lines = json_lines(result.stderr)
         assert [line["message"] for line in lines] == [
             "app info line password=[REDACTED]",
             "library warning line",
         ]
-        assert "hunter2-planted" not in result.stdout
+        assert "hunter2-planted" not in result.stderr
 
     def test_production_log_level(self) -> None:
         result = _run("saas.settings.production", LOG_LEVEL="WARNING")
         assert result.returncode == 0, result.stderr
-        assert [json.loads(t)["message"] for t in result.stdout.splitlines()] == [
-            "library warning line"
-        ]
+        assert [line["message"] for line in json_lines(result.stderr)] == ["library warning line"]
 
     def test_development_is_readable_with_our_code_at_debug(self) -> None:
         result = _run("saas.settings.dev")
         assert result.returncode == 0, result.stderr
-        lines = result.stdout.splitlines()
+        lines = [line for line in result.stderr.splitlines() if CLOCK.match(line)]
         assert [line.split(" ", 1)[1] for line in lines] == [
             "DEBUG shared_apps.probe app debug line",
             "INFO shared_apps.probe app info line password=[REDACTED]",
@@ -157,7 +164,7 @@ class TestByEnvironment:
     def test_development_can_ask_for_json(self) -> None:
         result = _run("saas.settings.dev", LOG_FORMAT="json", LOG_LEVEL="INFO")
         assert result.returncode == 0, result.stderr
-        assert len([json.loads(t) for t in result.stdout.splitlines()]) == 2
+        assert len(json_lines(result.stderr)) == 2
 
     def test_a_bad_format_stops_start_up(self) -> None:
         result = _run("saas.settings.production", LOG_FORMAT="yaml")
