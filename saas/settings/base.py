@@ -44,7 +44,11 @@ TENANT_LIMIT_SET_CALLS = True
 MIDDLEWARE = [
     # Request id (X-Request-ID), log context and the request log line: first, to time it all.
     "saas.logs.middleware.RequestIdMiddleware",
+    # Security headers and the CSP on every response, health and static files included.
+    "saas.headers.SecurityHeadersMiddleware",
+    "csp.middleware.CSPMiddleware",
     "shared_apps.health.middleware.HealthCheckMiddleware",
+    "saas.csp_report.CSPReportMiddleware",  # POST /csp-report/ on any host, before routing
     "shared_apps.tenants.middleware.CompanyRoutingMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -204,6 +208,9 @@ BILLING_CANCELED_RETENTION_DAYS = env.int("BILLING_CANCELED_RETENTION_DAYS", def
 
 # --- Auth and sessions ------------------------------------------------------------------
 from saas.settings.auth import *  # noqa: E402, F403
+
+# CSP and browser security headers, every environment (production adds transport: security.py).
+from saas.settings.headers import *  # noqa: E402, F403
 
 AUTH_USER_MODEL = "accounts.User"
 # Paths, not URL names: the public and company URLconfs have different names.

@@ -13,6 +13,7 @@ from saas.settings.base import (
     STRIPE_TEST_SECRET_KEY,
     env,
 )
+from saas.settings.security import *  # noqa: F403
 
 DEBUG = env.strict_bool("DEBUG", default=False)
 SECRET_KEY = env.str("SECRET_KEY", default="")
