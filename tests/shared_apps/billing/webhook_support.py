@@ -4,8 +4,6 @@ committed data for a server process."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -42,9 +40,7 @@ def endpoint_create(base_url: str = "http://localhost") -> dj.WebhookEndpoint:
 
 def plan_with_prices(fake: FakeStripe, *, slug: str = "pro-test") -> tuple[Plan, str, str]:
     """A plan whose monthly and yearly prices exist in the fake: (plan, monthly, yearly)."""
-    product = fake.create_price(PRO_MONTHLY_CENTS, name="Pro")["product"]
-    monthly = fake.create_price(PRO_MONTHLY_CENTS, product=product)["id"]
-    yearly = fake.create_price(PRO_MONTHLY_CENTS * 10, product=product, interval="year")["id"]
+    monthly, yearly = prices_create(fake)
     plan = make_plan(slug=slug, stripe_price_monthly=monthly, stripe_price_yearly=yearly)
     return plan, monthly, yearly
 
@@ -90,32 +86,80 @@ def stripe_time(fake: FakeStripe) -> datetime:
     return datetime.fromtimestamp(fake.now, tz=UTC)
 
 
-# --- committed data, for a server process ---------------------------------------------------
+# --- committed data, for a server process ----------------------------------------------------
+# These run in another process (tests/processes.py run_python): the server sees committed rows
+# only, and the test's own transaction must not hold them.
 
 
-def djstripe_tables_clear() -> None:
-    """Empty dj-stripe's tables (committed: a server process wrote them)."""
-    models = apps.get_app_config("djstripe").get_models(include_auto_created=True)
-    tables = ", ".join(connection.ops.quote_name(m._meta.db_table) for m in models)
+def djstripe_rows_delete() -> None:
+    """Delete every row dj-stripe stored (DELETE, not TRUNCATE: a test's open transaction that
+    read these tables would block a TRUNCATE until it ends)."""
+    models = list(apps.get_app_config("djstripe").get_models(include_auto_created=True))
     with connection.cursor() as cursor:
-        cursor.execute(f"TRUNCATE {tables} CASCADE")
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+        for model in models:
+            cursor.execute(f"DELETE FROM {connection.ops.quote_name(model._meta.db_table)}")
 
 
-@contextmanager
-def committed_company(subdomain: str) -> Iterator[Company]:
-    """A company provisioned and committed (call with database access and no transaction
-    open), removed afterwards with everything billing recorded for it."""
+def prices_create(fake: FakeStripe) -> tuple[str, str]:
+    """A monthly and a yearly price of one product in the fake: (monthly, yearly)."""
+    product = fake.create_price(PRO_MONTHLY_CENTS, name="Pro")["product"]
+    monthly = fake.create_price(PRO_MONTHLY_CENTS, product=product)["id"]
+    yearly = fake.create_price(PRO_MONTHLY_CENTS * 10, product=product, interval="year")["id"]
+    return str(monthly), str(yearly)
+
+
+def committed_world_create(
+    *, subdomain: str, monthly: str, yearly: str, base_url: str
+) -> dict[str, Any]:
+    """A company, a plan with these prices and the webhook endpoint (created in the fake
+    Stripe: STRIPE_API_HOST points at it), all committed."""
+    from django.db import transaction
+
+    from shared_apps.tenants.services import company_provision
+
+    with transaction.atomic():
+        djstripe_rows_delete()
+    company = company_provision(
+        name=subdomain.title(), subdomain=subdomain, owner_email=f"owner@{subdomain}.test"
+    )
+    plan = make_plan(slug=subdomain, stripe_price_monthly=monthly, stripe_price_yearly=yearly)
+    endpoint = endpoint_create(base_url)
+    return {
+        "company": company.pk,
+        "email": company.billing_email,
+        "plan": plan.pk,
+        "url": endpoint.url,
+        "secret": endpoint.secret,
+    }
+
+
+def committed_world_remove(*, subdomain: str) -> None:
+    """Remove what committed_world_create and the server stored."""
+    from django.db import transaction
+
     from shared_apps.accounts.models import User
     from shared_apps.audit.models import PlatformEvent
-    from shared_apps.tenants.services import company_delete, company_provision
+    from shared_apps.tenants.services import company_delete
 
-    owner = f"owner@{subdomain}.test"
-    company = company_provision(name=subdomain.title(), subdomain=subdomain, owner_email=owner)
-    try:
-        yield company
-    finally:
-        djstripe_tables_clear()
+    with transaction.atomic():
+        djstripe_rows_delete()
+    company = Company.objects.filter(subdomain=subdomain).first()
+    if company is not None:
         company_delete(company=company)
         PlatformEvent.objects.filter(company_id=company.pk).delete()
-        PlatformEvent.objects.filter(action="billing.webhook_endpoint_created").delete()
-        User.objects.filter(email=owner).delete()
+    PlatformEvent.objects.filter(action="billing.webhook_endpoint_created").delete()
+    User.objects.filter(email=f"owner@{subdomain}.test").delete()
+    Plan.objects.filter(slug=subdomain).delete()
+
+
+def committed_grace_advance(*, company_id: int, at: int) -> None:
+    """The grace scheduler at Stripe time `at`, for this company only: the session's
+    companies (whose trials end in 14 days) must not move in the committed database."""
+    from shared_apps.billing import services
+
+    due = services.billing_due_moves
+    services.billing_due_moves = lambda now: [
+        move for move in due(now) if move.company.pk == company_id
+    ]
+    services.billing_grace_advance(now=datetime.fromtimestamp(at, tz=UTC))
