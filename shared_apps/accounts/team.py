@@ -279,7 +279,7 @@ def invitation_accept(*, token: str, user: User) -> Membership:
             _("You are already a member of %(company)s.") % {"company": company.name},
             code="already_member",
         )
-    seats_check(company=company)
+    seats_check(company=company, accepting=invitation)
     membership = membership_create(user=user, company=company, role=invitation.role, actor=user)
     invitation.accepted_at = timezone.now()
     invitation.accepted_by = user

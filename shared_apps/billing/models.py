@@ -268,3 +268,48 @@ class CompanyBilling(Company):
         ordering = ["name"]
         verbose_name = _("company billing")
         verbose_name_plural = _("company billing")
+
+
+class UsageCounter(models.Model):
+    """How much of a metered limit a company has used.
+
+    Per-period metrics (AI requests) have one row per company, metric and period
+    (`period_start`: the first day of the month in Europe/Sofia, see entitlements.py).
+    Running totals that never reset (stored bytes) have `period_start` None. Rows are
+    changed only by entitlements.py, by conditional updates that never pass the limit.
+    """
+
+    class Metric(models.TextChoices):
+        AI_REQUESTS = "ai_requests", _("AI requests")
+        STORAGE_BYTES = "storage_bytes", _("file storage")
+
+    company = models.ForeignKey(
+        "tenants.Company",
+        on_delete=models.CASCADE,
+        related_name="usage_counters",
+        verbose_name=_("company"),
+    )
+    metric = models.CharField(_("metric"), max_length=32, choices=Metric.choices)
+    period_start = models.DateField(_("period start"), null=True, blank=True)
+    used = models.PositiveBigIntegerField(_("used"), default=0)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        ordering = ["company", "metric", "-period_start"]
+        verbose_name = _("usage counter")
+        verbose_name_plural = _("usage counters")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["company", "metric", "period_start"],
+                name="usage_counter_period_unique",
+            ),
+            # NULLs are distinct in the constraint above: one running total per metric.
+            models.UniqueConstraint(
+                fields=["company", "metric"],
+                condition=models.Q(period_start__isnull=True),
+                name="usage_counter_total_unique",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.company_id} {self.metric} {self.period_start}: {self.used}"

@@ -14,6 +14,15 @@ class CrmConfig(AppConfig):
         from tenant_apps.crm.provisioning import default_pipeline_create
 
         on_company_provisioned(default_pipeline_create)
+        _contacts_counted()
         # The link billing emails before a canceled company's data is deleted.
         on_final_export_link(final_export_link)
         import tenant_apps.crm.dashboard  # noqa: F401  (its receivers drop stale dashboard numbers)
+
+
+def _contacts_counted() -> None:
+    """The plan's contact limit counts live contacts (the bin does not count)."""
+    from shared_apps.billing.entitlements import CONTACTS, on_usage_count
+    from tenant_apps.crm.models import Contact
+
+    on_usage_count(CONTACTS, lambda: Contact.objects.filter(deleted_at__isnull=True).count())

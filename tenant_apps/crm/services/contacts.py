@@ -11,6 +11,7 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from shared_apps.billing.entitlements import company_current, contacts_check
 from tenant_apps.crm.access import crm_access
 from tenant_apps.crm.models import Contact, ContactEmail, ContactPhone, CustomFieldEntity
 from tenant_apps.crm.services.common import (
@@ -143,6 +144,8 @@ def contact_create(
     contact = Contact()
     fields_assign(contact, values, allowed=CONTACT_FIELDS)
     record_validate(contact, values=values, errors=errors)
+    # After validation (bad input is reported first), before the insert, in its transaction.
+    contacts_check(company=company_current())
     contact.save()
     changes = created_changes(contact, values)
     changes.update(_lists_save(contact, clean_emails, clean_phones, created=True))
@@ -184,4 +187,6 @@ def contact_delete(*, contact: Contact, actor: User) -> Contact:
 @transaction.atomic
 def contact_restore(*, contact: Contact, actor: User) -> Contact:
     crm_access(actor=actor, action="delete")
+    if contact.deleted_at is not None:  # the bin does not count against the plan's limit
+        contacts_check(company=company_current())
     return restore(instance=contact, actor=actor, action="crm.contact.restored")

@@ -153,7 +153,7 @@ def test_full_plan_is_a_message(
 ) -> None:
     _inv, token = link
 
-    def full(*, company: Company) -> None:
+    def full(*, company: Company, **kwargs: object) -> None:
         raise entitlements.LimitReached("Your plan allows 3 members.", limit="seats")
 
     monkeypatch.setattr(team, "seats_check", full)

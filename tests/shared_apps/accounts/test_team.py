@@ -152,7 +152,7 @@ class TestInvitationCreate:
     def test_full_plan_refuses_the_invitation(self, alpha: Company, monkeypatch) -> None:
         calls: list[Company] = []
 
-        def full(*, company: Company) -> None:
+        def full(*, company: Company, **kwargs: object) -> None:
             calls.append(company)
             raise entitlements.LimitReached("Your plan allows 3 members.", limit="seats")
 
@@ -257,7 +257,7 @@ class TestInvitationAccept:
         user = make_user(email="seat@example.test")
         EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
 
-        def full(*, company: Company) -> None:
+        def full(*, company: Company, **kwargs: object) -> None:
             raise entitlements.LimitReached("Your plan allows 3 members.", limit="seats")
 
         monkeypatch.setattr(team, "seats_check", full)
