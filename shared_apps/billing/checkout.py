@@ -18,10 +18,7 @@ signed (`switch_token`), so the charge matches the preview that was confirmed.
 
 from __future__ import annotations
 
-import logging
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -31,9 +28,22 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from djstripe import models as dj
 
-from shared_apps.audit.services import platform_event_record
 from shared_apps.billing.models import Plan
-from shared_apps.billing.pricing import MONTHLY, PERIODS, YEARLY
+from shared_apps.billing.stripe_calls import (
+    BLOCKING_STATUSES,
+    MANAGEABLE_STATUSES,
+    BillingActionRefused,
+    StripeUnavailable,
+    as_dict,
+    billing_audit,
+    item_price_id,
+    plan_price_get,
+    stripe_call,
+    subscription_item,
+    subscription_manageable,
+    subscription_status,
+    subscription_sync,
+)
 from shared_apps.billing.stripe_read import company_customer, company_subscription
 from shared_apps.billing.stripe_sync import api_key
 from shared_apps.tenants.models import Company
@@ -41,144 +51,28 @@ from shared_apps.tenants.models import Company
 if TYPE_CHECKING:
     from shared_apps.accounts.models import User
 
-logger = logging.getLogger(__name__)
-
 PRORATION_BEHAVIOR = "always_invoice"
-# Subscriptions an owner can change or cancel (incomplete ones wait for their first payment).
-MANAGEABLE_STATUSES = ("trialing", "active", "past_due", "unpaid", "paused")
-# Subscriptions that rule out a second one through Checkout.
-BLOCKING_STATUSES = (*MANAGEABLE_STATUSES, "incomplete")
 SWITCH_TOKEN_MAX_AGE = 30 * 60  # seconds between the preview and its confirmation
 _SWITCH_SALT = "billing.plan_switch"
 
-
-class BillingActionRefused(Exception):
-    """The request is refused and nothing was changed; `message` is translated."""
-
-    def __init__(self, code: str, message: str, status: int = 400) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.status = status
-
-
-class StripeUnavailable(Exception):
-    """Stripe could not be reached or failed; nothing was written locally."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
-
-
-@contextmanager
-def _stripe_call(action: str) -> Iterator[None]:
-    try:
-        yield
-    except stripe.CardError as exc:
-        raise BillingActionRefused(
-            "card_declined",
-            _("Your card was declined. Update your payment method in the billing portal."),
-            status=402,
-        ) from exc
-    except stripe.StripeError as exc:
-        logger.warning("billing: Stripe failed during %s: %r", action, exc)
-        raise StripeUnavailable(
-            _("Stripe, our payment provider, did not answer. Nothing was changed; try again later.")
-        ) from exc
-
-
-def _obj(value: Any) -> dict[str, Any]:
-    """A Stripe object as plain dicts and lists."""
-    return value.to_dict() if hasattr(value, "to_dict") else dict(value)
-
-
-# --- checking the request -------------------------------------------------------------------
-
-
-def plan_price_get(*, plan_slug: str, interval: str) -> tuple[Plan, str]:
-    """The plan an owner may buy and its Stripe price id for `interval` ("monthly" or
-    "yearly"). Raises BillingActionRefused for anything else."""
-    if interval not in PERIODS:
-        raise BillingActionRefused("interval_invalid", _("Choose monthly or yearly billing."))
-    plan = Plan.objects.filter(slug=plan_slug).first() if plan_slug else None
-    if plan is None or (not plan.is_public and not plan.is_trial):
-        raise BillingActionRefused("plan_unknown", _("There is no such plan to choose."))
-    if plan.is_trial:
-        raise BillingActionRefused(
-            "plan_trial", _("The trial cannot be bought. Choose a paid plan.")
-        )
-    price = plan.stripe_price_monthly if interval == MONTHLY else plan.stripe_price_yearly
-    if not price:
-        message = (
-            _("The %(plan)s plan cannot be bought monthly yet.")
-            if interval == MONTHLY
-            else _("The %(plan)s plan cannot be bought yearly yet.")
-        )
-        raise BillingActionRefused("plan_not_sold", message % {"plan": plan.name})
-    return plan, price
-
-
-def _status(subscription: dj.Subscription | None) -> str:
-    return str((subscription.stripe_data or {}).get("status") or "") if subscription else ""
-
-
-def subscription_manageable(*, company: Company) -> dj.Subscription:
-    subscription = company_subscription(company=company)
-    if _status(subscription) not in MANAGEABLE_STATUSES:
-        raise BillingActionRefused(
-            "subscription_none", _("The company has no subscription to change. Subscribe first.")
-        )
-    assert subscription is not None
-    return subscription
-
-
-def subscription_item(subscription: dj.Subscription) -> dict[str, Any]:
-    """The subscription's (single) item: its id and price."""
-    items = ((subscription.stripe_data or {}).get("items") or {}).get("data") or []
-    if not items:
-        raise BillingActionRefused(
-            "subscription_empty", _("The subscription has no plan to change.")
-        )
-    item: dict[str, Any] = items[0]
-    return item
-
-
-def _price_id(item: dict[str, Any]) -> str:
-    price = item.get("price")
-    return str(price.get("id") if isinstance(price, dict) else price or "")
-
-
-def _audit(*, company: Company, actor: User, action: str, data: dict[str, Any]) -> None:
-    platform_event_record(actor=actor, action=action, target=company, company=company, data=data)
-
-
-def _sync(stripe_subscription: Any, *, key: str) -> dj.Subscription | None:
-    """Copy the subscription and its latest invoice into dj-stripe's tables. A Stripe error
-    here is logged, not raised: Stripe has made the change, and the webhook will bring it."""
-    try:
-        with transaction.atomic():
-            synced = dj.Subscription.sync_from_stripe_data(stripe_subscription, api_key=key)
-            latest = _obj(stripe_subscription).get("latest_invoice")
-            latest_id = latest.get("id") if isinstance(latest, dict) else latest
-            if latest_id:
-                invoice = stripe.Invoice.retrieve(latest_id, api_key=key)
-                dj.Invoice.sync_from_stripe_data(invoice, api_key=key)
-            return synced
-    except stripe.StripeError:
-        logger.warning("billing: sync after a change failed; the webhook will bring it")
-        return None
+__all__ = [
+    "MANAGEABLE_STATUSES",
+    "PRORATION_BEHAVIOR",
+    "BillingActionRefused",
+    "StripeUnavailable",
+]
 
 
 # --- Checkout -------------------------------------------------------------------------------
 
 
-def _customer_get_or_create(*, company: Company, key: str) -> dj.Customer:
+def billing_customer_get_or_create(*, company: Company, key: str) -> dj.Customer:
     """The company's Stripe customer, created with its billing email on the first checkout
     (dj-stripe's subscriber key in the metadata links it back to the company)."""
     customer = company_customer(company=company)
     if customer is not None:
         return customer
-    with _stripe_call("customer create"):
+    with stripe_call("customer create"):
         created = stripe.Customer.create(
             email=company.email,
             name=company.name,
@@ -204,16 +98,16 @@ def billing_checkout_start(
     """Open a Stripe Checkout session for the company's first (or next, after a cancel)
     subscription and return its URL. `success_url` gets `session_id={CHECKOUT_SESSION_ID}`."""
     plan, price = plan_price_get(plan_slug=plan_slug, interval=interval)
-    if _status(company_subscription(company=company)) in BLOCKING_STATUSES:
+    if subscription_status(company_subscription(company=company)) in BLOCKING_STATUSES:
         raise BillingActionRefused(
             "subscription_exists",
             _("The company already has a subscription. Change its plan instead."),
         )
     key = api_key()
-    customer = _customer_get_or_create(company=company, key=key)
+    customer = billing_customer_get_or_create(company=company, key=key)
     metadata = {"company_id": str(company.pk), "plan": plan.slug, "interval": interval}
     separator = "&" if "?" in success_url else "?"
-    with _stripe_call("checkout"):
+    with stripe_call("checkout"):
         session = stripe.checkout.Session.create(
             mode="subscription",
             customer=customer.id,
@@ -228,7 +122,7 @@ def billing_checkout_start(
             idempotency_key=(f"company-{company.pk}-checkout-{price}-{int(time.time() // 600)}"),
         )
     with transaction.atomic():
-        _audit(
+        billing_audit(
             company=company,
             actor=actor,
             action="billing.checkout_started",
@@ -249,9 +143,9 @@ def billing_checkout_finish(*, company: Company, session_id: str, actor: User) -
     if not session_id or not session_id.startswith("cs_"):
         raise BillingActionRefused("session_unknown", _("This checkout session is unknown."))
     key = api_key()
-    with _stripe_call("checkout return"):
+    with stripe_call("checkout return"):
         try:
-            session = _obj(stripe.checkout.Session.retrieve(session_id, api_key=key))
+            session = as_dict(stripe.checkout.Session.retrieve(session_id, api_key=key))
         except stripe.InvalidRequestError as exc:
             raise BillingActionRefused(
                 "session_unknown", _("This checkout session is unknown.")
@@ -264,9 +158,11 @@ def billing_checkout_finish(*, company: Company, session_id: str, actor: User) -
     subscription_id = session.get("subscription")
     if session.get("status") != "complete" or not subscription_id:
         return CheckoutReturn(complete=False, subscription=None)
-    with _stripe_call("checkout return"):
+    with stripe_call("checkout return"):
         stripe_subscription = stripe.Subscription.retrieve(str(subscription_id), api_key=key)
-    return CheckoutReturn(complete=True, subscription=_sync(stripe_subscription, key=key))
+    return CheckoutReturn(
+        complete=True, subscription=subscription_sync(stripe_subscription, key=key)
+    )
 
 
 # --- plan change ----------------------------------------------------------------------------
@@ -309,7 +205,7 @@ def _switch_target(
     plan, price = plan_price_get(plan_slug=plan_slug, interval=interval)
     subscription = subscription_manageable(company=company)
     item = subscription_item(subscription)
-    if _price_id(item) == price:
+    if item_price_id(item) == price:
         raise BillingActionRefused("plan_current", _("The company is already on this plan."))
     return subscription, item, plan, price
 
@@ -323,8 +219,8 @@ def billing_plan_switch_preview(
         company=company, plan_slug=plan_slug, interval=interval
     )
     customer_id = subscription.customer_id
-    with _stripe_call("plan change preview"):
-        preview = _obj(
+    with stripe_call("plan change preview"):
+        preview = as_dict(
             stripe.Invoice.create_preview(
                 customer=str(customer_id),
                 subscription=subscription.id,
@@ -371,7 +267,7 @@ def billing_plan_switch(
     }
     if at is not None:
         params["proration_date"] = at
-    with _stripe_call("plan change"):
+    with stripe_call("plan change"):
         updated = stripe.Subscription.modify(
             subscription.id,
             api_key=key,
@@ -379,19 +275,19 @@ def billing_plan_switch(
             **params,
         )
     with transaction.atomic():
-        _audit(
+        billing_audit(
             company=company,
             actor=actor,
             action="billing.plan_switched",
             data={
                 "subscription": subscription.id,
-                "from_price": _price_id(item),
+                "from_price": item_price_id(item),
                 "to": plan.slug,
                 "interval": interval,
                 "proration_date": at,
             },
         )
-    return _sync(updated, key=key)
+    return subscription_sync(updated, key=key)
 
 
 # --- cancel, resume, portal -----------------------------------------------------------------
@@ -410,18 +306,18 @@ def _set_cancel(*, company: Company, cancel: bool, actor: User) -> dj.Subscripti
             )
         raise BillingActionRefused("not_canceling", _("The subscription is not set to end."))
     key = api_key()
-    with _stripe_call("cancel" if cancel else "resume"):
+    with stripe_call("cancel" if cancel else "resume"):
         updated = stripe.Subscription.modify(
             subscription.id, cancel_at_period_end=cancel, api_key=key
         )
     with transaction.atomic():
-        _audit(
+        billing_audit(
             company=company,
             actor=actor,
             action="billing.cancel_requested" if cancel else "billing.resumed",
             data={"subscription": subscription.id},
         )
-    return _sync(updated, key=key)
+    return subscription_sync(updated, key=key)
 
 
 def billing_cancel(*, company: Company, actor: User) -> dj.Subscription | None:
@@ -441,31 +337,15 @@ def billing_portal_open(*, company: Company, return_url: str, actor: User) -> st
         raise BillingActionRefused(
             "customer_none", _("The company has no billing account yet. Subscribe first.")
         )
-    with _stripe_call("portal"):
+    with stripe_call("portal"):
         session = stripe.billing_portal.Session.create(
             customer=customer.id, return_url=return_url, api_key=api_key()
         )
     with transaction.atomic():
-        _audit(
+        billing_audit(
             company=company,
             actor=actor,
             action="billing.portal_opened",
             data={"customer": customer.id},
         )
     return str(session.url)
-
-
-__all__ = [
-    "MONTHLY",
-    "PRORATION_BEHAVIOR",
-    "YEARLY",
-    "BillingActionRefused",
-    "StripeUnavailable",
-    "billing_cancel",
-    "billing_checkout_finish",
-    "billing_checkout_start",
-    "billing_plan_switch",
-    "billing_plan_switch_preview",
-    "billing_portal_open",
-    "billing_resume",
-]

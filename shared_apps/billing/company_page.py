@@ -13,9 +13,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from djstripe import models as dj
 
-from shared_apps.billing.checkout import MANAGEABLE_STATUSES, subscription_item
 from shared_apps.billing.models import Plan
 from shared_apps.billing.pricing import MONTHLY, YEARLY, PlanCard, money, plan_card
+from shared_apps.billing.stripe_calls import MANAGEABLE_STATUSES, subscription_item
 from shared_apps.billing.stripe_read import (
     company_customer,
     company_subscription,
