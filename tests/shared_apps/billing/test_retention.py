@@ -10,6 +10,7 @@ from django.core import mail
 from django.db import connection
 from django.utils import timezone
 
+from shared_apps.accounts.models import User
 from shared_apps.audit.models import PlatformEvent
 from shared_apps.billing import retention
 from shared_apps.tenants.models import Company
@@ -64,7 +65,7 @@ class TestCanceledPurge:
         (message,) = mail.outbox
         assert message.to == ["owner@gamma.test"]
         assert "will be deleted" in message.subject or "ще бъдат изтрити" in message.subject
-        assert "https://gamma.localhost/billing/" in str(message.body)
+        assert "https://gamma.localhost/export/final/" in str(message.body)
         event = PlatformEvent.objects.get(action=retention.FINAL_EXPORT_EMAILED)
         assert (event.actor, event.company_id, event.data["recipients"]) == (None, gamma.pk, 1)
         assert schema_exists(gamma.schema_name)
@@ -189,11 +190,14 @@ def test_the_email_carries_the_export_link_when_a_provider_gives_one(
 def test_without_a_provider_the_email_says_how_to_export(
     gamma: Company, no_export_link: None
 ) -> None:
+    User.objects.filter(email="owner@gamma.test").update(language="en")
     now = timezone.now()
     canceled(gamma, 24, now)
     purge(now)
     (message,) = mail.outbox
     assert "/export/final/" not in str(message.body)
+    assert "Export your lists as CSV from the company pages" in str(message.body)
+    assert "https://gamma.localhost/" in str(message.body)
     event = PlatformEvent.objects.get(action=retention.FINAL_EXPORT_EMAILED)
     assert event.data["export_link"] is False
 
