@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 from zoneinfo import ZoneInfo
@@ -248,6 +248,49 @@ def notify_notice(
     except BaseException:
         cache.delete(key)  # the retry (or the redelivered event) sends
         raise
+
+
+# How long before the grace ends the reminder goes out (a daily run finds each company).
+GRACE_REMINDER_BEFORE = timedelta(days=2)
+
+
+def grace_reminder_due(now: datetime) -> QuerySet[Company]:
+    """Past-due companies whose grace ends within GRACE_REMINDER_BEFORE (not yet ended)."""
+    grace = state.past_due_grace()
+    return Company.objects.filter(
+        billing_state=State.PAST_DUE,
+        billing_state_changed_at__lte=now - grace + GRACE_REMINDER_BEFORE,
+        billing_state_changed_at__gt=now - grace,
+    ).order_by("pk")
+
+
+@app.task(name="billing.grace_reminders")
+def grace_reminders() -> int:
+    """Periodic (public): remind the owners and admins of each past-due company, once per
+    grace period, that it becomes read-only soon. Returns how many companies were reminded."""
+    cache = caches["default"]
+    count = 0
+    for company in grace_reminder_due(timezone.now()):
+        since = int(company.billing_state_changed_at.timestamp())
+        key = f"billing:grace_reminder:{company.pk}:{since}"
+        if not cache.add(key, 1, timeout=NOTICE_SEEN_TTL):
+            continue
+        try:
+            billing_email_send(
+                Message(
+                    company=company,
+                    template="grace_reminder",
+                    key=key,
+                    context={},
+                    deadline=company.billing_state_changed_at + state.past_due_grace(),
+                )
+            )
+        except Exception:
+            cache.delete(key)
+            logger.exception("billing: grace reminder for company %s failed", company.pk)
+            continue
+        count += 1
+    return count
 
 
 # --- Receivers ----------------------------------------------------------------------------------

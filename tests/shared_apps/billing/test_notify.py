@@ -330,3 +330,31 @@ class TestNotices:
         monkeypatch.setattr(notify, "billing_email_send", original)
         assert notify.notify_notice(company_id=alpha.pk, kind="payment_failed", event_id="evt_r")
         assert len(mail.outbox) == 2
+
+
+@pytest.mark.django_db
+class TestGraceReminder:
+    def test_sent_once_two_days_before_the_grace_ends(
+        self, alpha: Company, beta: Company, people: dict[str, User], tasks_now: None
+    ) -> None:
+        # given alpha past due for 5 of its 7 days, beta for 1 day
+        put_in_state(alpha, S.PAST_DUE, since=timezone.now() - timedelta(days=5, hours=1))
+        put_in_state(beta, S.PAST_DUE, since=timezone.now() - timedelta(days=1))
+        # when the reminders run (twice)
+        assert notify.grace_reminders.apply().get() == 1
+        assert notify.grace_reminders.apply().get() == 0
+        # then alpha's owners and admins are reminded once; beta's not yet
+        messages = by_recipient()
+        assert set(messages) == {"owner@alpha.test", "admin@alpha.test"}
+        en = messages["admin@alpha.test"]
+        assert en.subject.startswith("Reminder: Alpha Ltd becomes read-only on ")
+        assert "In 2 days, on " in str(en.body)
+
+    def test_not_after_the_grace_nor_for_other_states(
+        self, alpha: Company, people: dict[str, User], tasks_now: None
+    ) -> None:
+        put_in_state(alpha, S.PAST_DUE, since=timezone.now() - timedelta(days=8))
+        assert notify.grace_reminders.apply().get() == 0
+        put_in_state(alpha, S.READ_ONLY, since=timezone.now() - timedelta(days=6))
+        assert notify.grace_reminders.apply().get() == 0
+        assert mail.outbox == []
