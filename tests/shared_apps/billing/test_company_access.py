@@ -109,3 +109,10 @@ def test_beta_never_sees_alphas_invoices_or_sessions(
     assert beta_client.post("/billing/cancel/").status_code == 400
     assert beta_client.post("/billing/portal/").status_code == 400
     assert not dj.Customer.objects.filter(subscriber=beta).exists()
+
+
+def test_only_owners_see_the_billing_link(djstripe_fake: FakeStripe, alpha: Company) -> None:
+    link = 'href="/billing/"'
+    assert link in owner_client(alpha).get("/").content.decode()
+    for role in NON_OWNERS:
+        assert link not in client_for(member_of(alpha, role), alpha).get("/").content.decode()
