@@ -87,6 +87,10 @@ SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 
+# WhiteNoise would answer every static file with `Access-Control-Allow-Origin: *`; pages load
+# them from their own host, nothing needs them cross-origin.
+WHITENOISE_ALLOW_ALL_ORIGINS = False
+
 # saas/headers.py. Every company host is its own origin: nothing is meant to be embedded
 # from another one.
 CROSS_ORIGIN_RESOURCE_POLICY = "same-origin"
