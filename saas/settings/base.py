@@ -170,6 +170,11 @@ CELERY_BEAT_SCHEDULE = {
     },
     # trials, grace and read-only periods that ran out move on (shared_apps/billing/tasks.py)
     "billing-grace-advance": {"task": "billing.grace_advance", "schedule": crontab(minute=7)},
+    # owners of past-due companies are reminded before read-only (once per grace period)
+    "billing-grace-reminders": {
+        "task": "billing.grace_reminders",
+        "schedule": crontab(hour=9, minute=15),
+    },
     # subscriptions re-synced from Stripe in case a webhook was missed, daily
     "billing-reconcile": {"task": "billing.reconcile", "schedule": crontab(hour=4, minute=10)},
     # invalid webhook deliveries stored by dj-stripe are pruned daily
