@@ -1,7 +1,8 @@
 """Test settings: real PostgreSQL and Redis, nothing else from outside."""
 
+from saas.logs import logging_config
 from saas.settings.base import *  # noqa: F403
-from saas.settings.base import CACHES, REDIS_URL, env, redis_db
+from saas.settings.base import CACHES, LOG_FORMAT, REDIS_URL, env, redis_db
 
 DEBUG = False
 SECRET_KEY = "test-secret-key-that-is-long-enough-for-django-checks-0123456789"  # noqa: S105
@@ -32,3 +33,7 @@ STRIPE_TEST_SECRET_KEY = env.str(
 MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = True  # the tests serve http://*.localhost
 # A non-UTC zone shows time-zone bugs; Europe/Sofia is also the product's default.
 TIME_ZONE = "Europe/Sofia"
+# Warnings and errors only: a server process started by a test writes its log to a pipe
+# that is read only if it fails. Tests of log lines set their own levels (caplog.at_level).
+LOG_LEVEL = env.str("LOG_LEVEL", default="WARNING").upper()
+LOGGING = logging_config(level=LOG_LEVEL, fmt=LOG_FORMAT)
