@@ -216,3 +216,27 @@ def test_trial_days_left_are_counted_in_sofia(djstripe_fake: FakeStripe, alpha: 
     put_in_state(alpha, "trialing", trial_ends_at=timezone.now() + timedelta(days=5, hours=1))
     html = owner_client(alpha).get("/billing/").content.decode()
     assert re.search(r'id="billing-trial">5 days left', html)
+
+
+def test_downgrade_preview_shows_the_credit(djstripe_fake: FakeStripe, alpha: Company) -> None:
+    plans = priced_plans(djstripe_fake)
+    client = owner_client(alpha)
+    sub_id = subscribe(client, djstripe_fake, plans.pro)
+    djstripe_fake.advance_clock(days=10)
+    preview = client.get("/billing/change/", {"plan": "t-basic", "interval": "monthly"})
+    assert preview.status_code == 200
+    shown = preview.context["preview"]
+    assert shown.due_now == 0
+    assert shown.credit > 0
+    html = preview.content.decode()
+    assert "Due now: €0" in html
+    assert "will be credited to your balance" in html
+    response = client.post(
+        "/billing/change/", {"plan": "t-basic", "interval": "monthly", "token": shown.token}
+    )
+    assert response.status_code == 303
+    assert djstripe_fake.get(sub_id)["items"]["data"][0]["price"]["id"] == (
+        plans.basic.stripe_price_monthly
+    )
+    customer = djstripe_fake.get(djstripe_fake.get(sub_id)["customer"])
+    assert customer["balance"] == -shown.credit
