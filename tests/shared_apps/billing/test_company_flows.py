@@ -8,6 +8,7 @@ import re
 
 import pytest
 import stripe
+from django.core.cache import caches
 from djstripe import models as dj
 
 from shared_apps.audit.models import PlatformEvent
@@ -240,3 +241,37 @@ def test_downgrade_preview_shows_the_credit(djstripe_fake: FakeStripe, alpha: Co
     )
     customer = djstripe_fake.get(djstripe_fake.get(sub_id)["customer"])
     assert customer["balance"] == -shown.credit
+
+
+def test_past_due_shows_the_warning_and_the_open_invoice_to_pay(
+    djstripe_fake: FakeStripe, alpha: Company
+) -> None:
+    from tests.shared_apps.billing.factories import put_in_state
+
+    plans = priced_plans(djstripe_fake)
+    client = owner_client(alpha)
+    sub_id = subscribe(client, djstripe_fake, plans.basic)
+    customer = dj.Customer.objects.get(subscriber=alpha)
+    djstripe_fake.fail_next_payment(customer.id)
+    djstripe_fake.renew(sub_id)
+    customer._sync_invoices(api_key=stripe.api_key)
+    put_in_state(alpha, Company.BillingState.PAST_DUE)
+    caches["default"].clear()  # routing's cached company (put_in_state bypasses save())
+    open_invoice = djstripe_fake.objects("invoice")[0]
+    assert open_invoice["status"] == "open"
+    html = client.get("/billing/").content.decode()
+    assert "A payment failed." in html
+    assert 'id="billing-state" class="state-past_due">Past due' in html
+    assert (
+        f'<a href="{open_invoice["hosted_invoice_url"]}" rel="noopener noreferrer">Pay</a>' in html
+    )
+
+
+def test_the_page_renders_in_bulgarian(djstripe_fake: FakeStripe, alpha: Company) -> None:
+    plans = priced_plans(djstripe_fake)
+    client = owner_client(alpha)
+    subscribe(client, djstripe_fake, plans.basic)
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "bg"
+    response = client.get("/billing/")
+    assert response.status_code == 200
+    assert 'lang="bg"' in response.content.decode()
