@@ -66,7 +66,9 @@ class TestCanceledPurge:
         assert message.to == ["owner@gamma.test"]
         assert "will be deleted" in message.subject or "ще бъдат изтрити" in message.subject
         assert "https://gamma.localhost/export/final/" in str(message.body)
-        event = PlatformEvent.objects.get(action=retention.FINAL_EXPORT_EMAILED)
+        event = PlatformEvent.objects.get(
+            action=retention.FINAL_EXPORT_EMAILED, company_id=gamma.pk
+        )
         assert (event.actor, event.company_id, event.data["recipients"]) == (None, gamma.pk, 1)
         assert schema_exists(gamma.schema_name)
         # and running again sends nothing more
@@ -90,7 +92,7 @@ class TestCanceledPurge:
         assert not schema_exists(schema)
         deleted = PlatformEvent.objects.get(action="company.deleted", company_id=gamma.pk)
         assert deleted.actor is None
-        expired = PlatformEvent.objects.get(action=retention.RETENTION_EXPIRED)
+        expired = PlatformEvent.objects.get(action=retention.RETENTION_EXPIRED, company_id=gamma.pk)
         assert expired.data["subdomain"] == "gamma"
         # and the others are untouched
         assert schema_exists(alpha.schema_name)
@@ -182,7 +184,7 @@ def test_the_email_carries_the_export_link_when_a_provider_gives_one(
     (call,) = export_link
     # the link lives until the deletion: a week after the email (the retention ends sooner)
     assert call["expires_at"] == now + timedelta(days=7)
-    event = PlatformEvent.objects.get(action=retention.FINAL_EXPORT_EMAILED)
+    event = PlatformEvent.objects.get(action=retention.FINAL_EXPORT_EMAILED, company_id=gamma.pk)
     assert event.data["export_link"] is True
 
 
@@ -198,7 +200,7 @@ def test_without_a_provider_the_email_says_how_to_export(
     assert "/export/final/" not in str(message.body)
     assert "Export your lists as CSV from the company pages" in str(message.body)
     assert "https://gamma.localhost/" in str(message.body)
-    event = PlatformEvent.objects.get(action=retention.FINAL_EXPORT_EMAILED)
+    event = PlatformEvent.objects.get(action=retention.FINAL_EXPORT_EMAILED, company_id=gamma.pk)
     assert event.data["export_link"] is False
 
 
