@@ -9,7 +9,7 @@ PYTEST_ARGS ?=
 SHELL := /bin/bash
 
 .DEFAULT_GOAL := install
-.PHONY: install run test lint bench messages check
+.PHONY: install run test lint bench messages check deploy-check
 
 # Shell snippet: start the embedded services this run needs (only for unset URL variables),
 # export their URLs, and on exit stop only what this invocation started.
@@ -54,6 +54,11 @@ bench: install
 check: install
 	@$(with_services) export DJANGO_SETTINGS_MODULE=saas.settings.test; \
 	$(PY) manage.py check && $(PY) manage.py makemigrations --check --dry-run
+
+# The deploy kit (deploy/, Dockerfile, compose, Procfile): nginx -t, systemd-analyze verify,
+# compose and image rules, gunicorn and Django deploy checks with production settings.
+deploy-check: install
+	@$(with_services) $(PY) deploy/check.py
 
 messages: install
 	@if ! command -v xgettext >/dev/null; then \
