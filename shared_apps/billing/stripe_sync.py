@@ -18,6 +18,9 @@ Subscription status -> billing state:
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import partial
@@ -99,6 +102,22 @@ class UnknownCustomer(Exception):
         self.customer_id = customer_id
 
 
+_refuse_unknown_customers: ContextVar[bool] = ContextVar(
+    "billing_refuse_unknown_customers", default=False
+)
+
+
+@contextmanager
+def unknown_customers_refused() -> Iterator[None]:
+    """While answering a webhook: an event for a customer no company owns raises
+    UnknownCustomer, so the view answers 400 and Stripe delivers it again later."""
+    token = _refuse_unknown_customers.set(True)
+    try:
+        yield
+    finally:
+        _refuse_unknown_customers.reset(token)
+
+
 def api_key() -> str:
     """The secret key for the configured mode, read now (dj-stripe's defaults are frozen
     when it is imported)."""
@@ -114,7 +133,10 @@ def _object_id(value: Any) -> str | None:
     return str(value) if value else None
 
 
-def _event_customer_company(event: dj.Event) -> Company:
+def _event_customer_company(event: dj.Event) -> Company | None:
+    """The company whose customer the event names. For a customer no company owns: raises
+    UnknownCustomer while answering Stripe (unknown_customers_refused), else logs and gives
+    None (dj-stripe's admin or commands reprocessing stored events)."""
     customer_id = _object_id(event.data.get("object", {}).get("customer"))
     customer = (
         dj.Customer.objects.filter(id=customer_id).select_related("subscriber").first()
@@ -123,7 +145,14 @@ def _event_customer_company(event: dj.Event) -> Company:
     )
     company = customer.subscriber if customer is not None else None
     if company is None:
-        raise UnknownCustomer(event.id, customer_id)
+        if _refuse_unknown_customers.get():
+            raise UnknownCustomer(event.id, customer_id)
+        logger.warning(
+            "billing: %s %s: no company owns Stripe customer %s, ignored",
+            event.type,
+            event.id,
+            customer_id,
+        )
     return company
 
 
@@ -232,6 +261,8 @@ def subscription_event_apply(*, event: dj.Event) -> None:
     """customer.subscription.created/updated/deleted/trial_will_end, after dj-stripe synced
     the subscription."""
     company = _event_customer_company(event)
+    if company is None:
+        return
     subscription_id = _object_id(event.data.get("object"))
     subscription = dj.Subscription.objects.filter(id=subscription_id).first()
     if subscription is None:  # dj-stripe skipped it: gone from Stripe meanwhile
@@ -259,6 +290,8 @@ def invoice_event_apply(*, event: dj.Event) -> None:
     subscription count; an invoice already paid by the time a failure arrives (a late
     event) moves nothing and sends nothing."""
     company = _event_customer_company(event)
+    if company is None:
+        return
     invoice_id = _object_id(event.data.get("object"))
     invoice = dj.Invoice.objects.filter(id=invoice_id).first()
     if invoice is None:

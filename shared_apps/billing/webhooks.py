@@ -44,7 +44,12 @@ from djstripe.models import WebhookEndpoint, WebhookEventTrigger
 from djstripe.settings import djstripe_settings
 
 from shared_apps.audit.services import platform_event_record
-from shared_apps.billing.stripe_sync import ENABLED_EVENTS, UnknownCustomer, api_key
+from shared_apps.billing.stripe_sync import (
+    ENABLED_EVENTS,
+    UnknownCustomer,
+    api_key,
+    unknown_customers_refused,
+)
 
 if TYPE_CHECKING:
     from shared_apps.accounts.models import User
@@ -81,7 +86,8 @@ def stripe_webhook(request: HttpRequest, uuid: str) -> HttpResponse:
         logger.warning("stripe webhook: unknown endpoint %s", uuid)
         return _error(404, "endpoint_unknown", _("There is no webhook endpoint at this address."))
     try:
-        trigger = WebhookEventTrigger.from_request(request, webhook_endpoint=endpoint)
+        with unknown_customers_refused():
+            trigger = WebhookEventTrigger.from_request(request, webhook_endpoint=endpoint)
     except UnknownCustomer as exc:
         logger.warning("stripe webhook %s: %s; nothing applied", uuid, exc)
         return _error(400, exc.code, _("No company has this Stripe customer."))

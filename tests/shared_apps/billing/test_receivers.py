@@ -4,6 +4,7 @@ from the fake Stripe) and then by our receivers."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterator
 from datetime import timedelta
 from typing import Any
@@ -335,3 +336,22 @@ def test_a_read_only_company_stays_read_only_when_stripe_says_past_due(
     djstripe_fake.renew(sub_id)
     deliver()  # every delivery answered 200: a refused move is skipped, not an error
     assert _reload(alpha).billing_state == State.READ_ONLY
+
+
+def test_reprocessing_an_unknown_customers_event_outside_a_webhook_skips_it(
+    djstripe_fake: FakeStripe,
+    alpha: Company,
+    pro: tuple[Plan, str, str],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """dj-stripe's admin and commands process stored events without our view: an event of a
+    customer no company owns is logged and skipped there (the view answers 400 instead)."""
+    stranger = djstripe_fake.create_customer("stranger@example.test")
+    djstripe_fake.add_payment_method(stranger["id"])
+    djstripe_fake.create_subscription(stranger["id"], pro[1])
+    event = djstripe_fake.events("customer.subscription.created")[0]
+    with caplog.at_level(logging.WARNING):
+        processed = dj.Event.process(event)
+    assert processed.id == event["id"]
+    assert f"no company owns Stripe customer {stranger['id']}, ignored" in caplog.text
+    assert _reload(alpha).billing_state == State.TRIALING

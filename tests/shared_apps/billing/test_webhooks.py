@@ -15,7 +15,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.test import Client, RequestFactory
 from django.urls import Resolver404, resolve
-from django.utils import timezone
+from django.utils import timezone, translation
 from djstripe import models as dj
 from djstripe.views import ProcessWebhookView
 
@@ -407,7 +407,7 @@ def test_setup_command_creates_the_endpoint_in_stripe_with_its_secret(
 def test_setup_command_refuses_bad_addresses(
     djstripe_fake: FakeStripe, db: None, url: str, message: str
 ) -> None:
-    with pytest.raises(CommandError, match=message):
+    with translation.override("en"), pytest.raises(CommandError, match=message):
         call_command("billing_webhook_setup", "--url", url)
     assert not dj.WebhookEndpoint.objects.exists()
     assert djstripe_fake.objects("webhook_endpoint") == []

@@ -61,14 +61,6 @@ def mail_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("mail")
 
 
-@pytest.fixture(scope="module")
-def server(
-    django_db_setup: None, fake_stripe_server: FakeStripe, mail_dir: Path
-) -> Iterator[AppServer]:
-    with app_server(**_server_env(fake_stripe_server, mail_dir)) as running:
-        yield running
-
-
 def _python(code: str, *, env: dict[str, str] | None = None, **values: object) -> Any:
     """Run `code` in another process (Django set up, `values` bound to their names), so what
     it writes is committed; the JSON it prints last."""
@@ -80,23 +72,80 @@ def _python(code: str, *, env: dict[str, str] | None = None, **values: object) -
 
 
 @dataclass
+class Pool:
+    """Committed companies (one per test), a plan and the webhook endpoint, made in one
+    process for the module and removed in one at its end."""
+
+    prefix: str
+    companies: list[dict[str, Any]]
+    path: str  # the endpoint's URL path (both servers share the database, so the endpoint)
+    secret: str
+
+
+@pytest.fixture(scope="module")
+def pool(
+    request: pytest.FixtureRequest, django_db_setup: None, fake_stripe_server: FakeStripe
+) -> Iterator[Pool]:
+    wanted = {"world", "debug_world"}
+    count = sum(
+        1
+        for item in request.session.items
+        if getattr(item, "module", None) is request.module
+        and wanted & set(getattr(item, "fixturenames", ()))
+    )
+    prefix = f"hook{uuid.uuid4().hex[:6]}"
+    try:
+        made = _python(
+            """
+            from tests.shared_apps.billing.webhook_support import committed_pool_create
+            print(json.dumps(committed_pool_create(
+                prefix=prefix, count=count, base_url="http://localhost"
+            )))
+            """,
+            env={"STRIPE_API_HOST": fake_stripe_server.url},
+            prefix=prefix,
+            count=count,
+        )
+        yield Pool(prefix, made["companies"], made["path"], made["secret"])
+    finally:
+        _python(
+            """
+            from tests.shared_apps.billing.webhook_support import committed_pool_remove
+            committed_pool_remove(prefix=prefix)
+            print("null")
+            """,
+            prefix=prefix,
+        )
+
+
+@pytest.fixture(scope="module")
+def server(pool: Pool, fake_stripe_server: FakeStripe, mail_dir: Path) -> Iterator[AppServer]:
+    with app_server(**_server_env(fake_stripe_server, mail_dir)) as running:
+        yield running
+
+
+@dataclass
 class World:
     fake: FakeStripe
     server: AppServer
+    pool: Pool
     company: Company  # unsaved stand-in with the committed company's id and email
-    plan_id: int
-    monthly: str
-    url: str
-    secret: str
+    monthly: str  # price ids in the fake
+    yearly: str
+
+    @property
+    def url(self) -> str:
+        return self.server.url("localhost", self.pool.path)
 
     def deliver_pending(self) -> list[Delivery]:
-        """Every new event to the endpoint, as Stripe would; each must be accepted."""
-        sent = self.fake.deliver_pending()
+        """Every event not sent yet, in order (Stripe would send the endpoint's subscribed
+        types only; unknown types are accepted anyway); each must be accepted."""
+        sent = self.fake.deliver_pending(self.url, self.pool.secret)
         assert [(d.event_type, d.status) for d in sent if not d.ok] == []
         return sent
 
     def deliver(self, event: dict[str, Any] | bytes, **options: Any) -> Delivery:
-        return self.fake.deliver(event, self.url, self.secret, **options)
+        return self.fake.deliver(event, self.url, self.pool.secret, **options)
 
     def saved(self) -> Company:
         return Company.objects.get(pk=self.company.pk)
@@ -107,6 +156,25 @@ class World:
     def moves(self) -> list[tuple[str, str]]:
         rows = BillingStateChange.objects.filter(company_id=self.company.pk).order_by("at", "pk")
         return [(row.to_state, row.source.split(":")[0]) for row in rows]
+
+    def events_stored(self, event_id: str) -> int:
+        return dj.Event.objects.filter(id=event_id).count()
+
+    def plan_prices_set(self) -> int:
+        """Give the pool's plan this test's prices (committed); the plan's id."""
+        return int(
+            _python(
+                """
+                from shared_apps.billing.models import Plan
+                from tests.shared_apps.billing.webhook_support import committed_plan_prices
+                committed_plan_prices(slug=slug, monthly=monthly, yearly=yearly)
+                print(Plan.objects.get(slug=slug).pk)
+                """,
+                slug=self.pool.prefix,
+                monthly=self.monthly,
+                yearly=self.yearly,
+            )
+        )
 
     def grace_advance(self) -> None:
         """The grace scheduler at Stripe's current time (committed, this company only)."""
@@ -121,42 +189,18 @@ class World:
         )
 
 
-def _world(fake: FakeStripe, server: AppServer, tag: str) -> Iterator[World]:
-    subdomain = f"{tag}-{uuid.uuid4().hex[:8]}"
-    monthly, yearly = prices_create(fake)
-    try:
-        made = _python(
-            """
-            from tests.shared_apps.billing.webhook_support import committed_world_create
-            print(json.dumps(committed_world_create(
-                subdomain=subdomain, monthly=monthly, yearly=yearly, base_url=base_url
-            )))
-            """,
-            env={"STRIPE_API_HOST": fake.url},
-            subdomain=subdomain,
-            monthly=monthly,
-            yearly=yearly,
-            base_url=f"http://localhost:{server.port}",
-        )
-        company = Company(pk=made["company"], billing_email=made["email"], subdomain=subdomain)
-        # Stripe's clock (reset when the test began) past the company's creation: events
-        # older than the company's last move are ignored as out of order.
-        fake.advance_clock(to=int(time.time()) + 1)
-        yield World(fake, server, company, made["plan"], monthly, made["url"], made["secret"])
-    finally:
-        _python(
-            """
-            from tests.shared_apps.billing.webhook_support import committed_world_remove
-            committed_world_remove(subdomain=subdomain)
-            print("null")
-            """,
-            subdomain=subdomain,
-        )
+def _world(fake: FakeStripe, server: AppServer, pool: Pool) -> World:
+    made = pool.companies.pop()
+    company = Company(pk=made["id"], billing_email=made["email"])
+    # Stripe's clock (reset when the test began) after the company's creation: events older
+    # than the company's last move are ignored as out of order.
+    fake.advance_clock(to=int(time.time()) + 1)
+    return World(fake, server, pool, company, *prices_create(fake))
 
 
 @pytest.fixture
-def world(server: AppServer, djstripe_fake: FakeStripe) -> Iterator[World]:
-    yield from _world(djstripe_fake, server, "hook")
+def world(server: AppServer, pool: Pool, djstripe_fake: FakeStripe) -> World:
+    return _world(djstripe_fake, server, pool)
 
 
 def _mail_to(mail_dir: Path, address: str) -> str:
@@ -178,11 +222,12 @@ def _mail_to(mail_dir: Path, address: str) -> str:
 
 
 def test_subscribe(world: World) -> None:
-    _, sub_id = subscribe(world.fake, world.company, world.monthly)
+    plan_id = world.plan_prices_set()
+    _, sub_id = subscribe(world.fake, world.company, world.yearly)
     sent = world.deliver_pending()
     assert "customer.subscription.created" in [d.event_type for d in sent]
     assert world.state() == State.ACTIVE
-    assert world.saved().plan_id == world.plan_id
+    assert world.saved().plan_id == plan_id
     assert world.moves() == [(State.ACTIVE, "webhook")]
     assert dj.Subscription.objects.get(id=sub_id).customer.subscriber_id == world.company.pk
 
@@ -323,7 +368,7 @@ def test_bad_signature(world: World) -> None:
         world.deliver(b"{not json"),
     ):
         assert delivery.status == 400, delivery.body
-    assert not dj.Event.objects.exists()
+    assert world.events_stored(created["id"]) == 0
     assert world.state() == State.TRIALING
     assert world.moves() == []
 
@@ -344,7 +389,7 @@ def test_stripe_down_then_retry(world: World) -> None:
     world.fake.set_down(True)
     down = world.deliver(created)
     assert (down.status, '"stripe_unavailable"' in down.body) == (503, True)
-    assert not dj.Event.objects.exists()
+    assert world.events_stored(created["id"]) == 0
     assert world.state() == State.TRIALING
     world.fake.set_down(False)
     assert world.deliver(created).ok  # Stripe's retry
@@ -369,8 +414,8 @@ def debug_server(djstripe_fake: FakeStripe, tmp_path: Path, mail_dir: Path) -> I
 
 
 @pytest.fixture
-def debug_world(debug_server: AppServer, djstripe_fake: FakeStripe) -> Iterator[World]:
-    yield from _world(djstripe_fake, debug_server, "hookdbg")
+def debug_world(debug_server: AppServer, pool: Pool, djstripe_fake: FakeStripe) -> World:
+    return _world(djstripe_fake, debug_server, pool)
 
 
 def test_forged_debug_header(debug_world: World) -> None:
@@ -387,7 +432,8 @@ def test_forged_debug_header(debug_world: World) -> None:
     )
     assert (forged.status, '"payload_invalid"' in forged.body) == (400, True)
     assert debug_world.state() == State.TRIALING
-    trigger = dj.WebhookEventTrigger.objects.get()
+    trigger = dj.WebhookEventTrigger.objects.latest("pk")
+    assert created["id"] in trigger.body
     assert "x-djstripe-webhook-secret" not in {name.lower() for name in trigger.headers}
     # The same server accepts the event signed with the endpoint's own secret.
     assert debug_world.deliver(created).ok

@@ -109,33 +109,30 @@ def prices_create(fake: FakeStripe) -> tuple[str, str]:
     return str(monthly), str(yearly)
 
 
-def committed_world_create(
-    *, subdomain: str, monthly: str, yearly: str, base_url: str
-) -> dict[str, Any]:
-    """A company, a plan with these prices and the webhook endpoint (created in the fake
-    Stripe: STRIPE_API_HOST points at it), all committed."""
-    from django.db import transaction
-
+def committed_pool_create(*, prefix: str, count: int, base_url: str) -> dict[str, Any]:
+    """`count` companies (subdomains "<prefix>-<n>"), a plan without prices (slug `prefix`)
+    and the webhook endpoint (created in the fake Stripe: STRIPE_API_HOST points at it), all
+    committed."""
     from shared_apps.tenants.services import company_provision
 
-    with transaction.atomic():
-        djstripe_rows_delete()
-    company = company_provision(
-        name=subdomain.title(), subdomain=subdomain, owner_email=f"owner@{subdomain}.test"
-    )
-    plan = make_plan(slug=subdomain, stripe_price_monthly=monthly, stripe_price_yearly=yearly)
+    companies = []
+    for n in range(count):
+        subdomain = f"{prefix}-{n}"
+        company = company_provision(
+            name=subdomain.title(), subdomain=subdomain, owner_email=f"owner@{subdomain}.test"
+        )
+        companies.append({"id": company.pk, "email": company.billing_email})
+    make_plan(slug=prefix)
     endpoint = endpoint_create(base_url)
-    return {
-        "company": company.pk,
-        "email": company.billing_email,
-        "plan": plan.pk,
-        "url": endpoint.url,
-        "secret": endpoint.secret,
-    }
+    return {"companies": companies, "path": webhook_path(endpoint), "secret": endpoint.secret}
 
 
-def committed_world_remove(*, subdomain: str) -> None:
-    """Remove what committed_world_create and the server stored."""
+def committed_plan_prices(*, slug: str, monthly: str, yearly: str) -> None:
+    Plan.objects.filter(slug=slug).update(stripe_price_monthly=monthly, stripe_price_yearly=yearly)
+
+
+def committed_pool_remove(*, prefix: str) -> None:
+    """Remove what committed_pool_create and the server stored."""
     from django.db import transaction
 
     from shared_apps.accounts.models import User
@@ -144,13 +141,18 @@ def committed_world_remove(*, subdomain: str) -> None:
 
     with transaction.atomic():
         djstripe_rows_delete()
-    company = Company.objects.filter(subdomain=subdomain).first()
-    if company is not None:
+    for company in Company.objects.filter(subdomain__startswith=f"{prefix}-"):
+        company_id = company.pk  # delete() clears it
         company_delete(company=company)
-        PlatformEvent.objects.filter(company_id=company.pk).delete()
+        PlatformEvent.objects.filter(company_id=company_id).delete()
     PlatformEvent.objects.filter(action="billing.webhook_endpoint_created").delete()
-    User.objects.filter(email=f"owner@{subdomain}.test").delete()
-    Plan.objects.filter(slug=subdomain).delete()
+    owners = User.objects.filter(email__startswith=f"owner@{prefix}-")
+    PlatformEvent.objects.filter(
+        target_type="accounts.user",
+        target_id__in=[str(pk) for pk in owners.values_list("pk", flat=True)],
+    ).delete()
+    owners.delete()
+    Plan.objects.filter(slug=prefix).delete()
 
 
 def committed_grace_advance(*, company_id: int, at: int) -> None:
