@@ -226,7 +226,7 @@ class TestMoveEmails:
     ) -> None:
         put_in_state(alpha, S.ACTIVE)
         move(alpha, S.PAST_DUE)
-        change = alpha.billing_state_changes.get()
+        change = alpha.billing_state_changes.latest("pk")
         notify.notify_state_changed.delay(change_id=change.pk)  # a redelivered task
         assert len(mail.outbox) == 2
 
