@@ -28,6 +28,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from djstripe import models as dj
 
+from shared_apps.audit.models import PlatformEvent
 from shared_apps.billing.models import Plan
 from shared_apps.billing.stripe_calls import (
     BLOCKING_STATUSES,
@@ -160,9 +161,20 @@ def billing_checkout_finish(*, company: Company, session_id: str, actor: User) -
         return CheckoutReturn(complete=False, subscription=None)
     with stripe_call("checkout return"):
         stripe_subscription = stripe.Subscription.retrieve(str(subscription_id), api_key=key)
-    return CheckoutReturn(
-        complete=True, subscription=subscription_sync(stripe_subscription, key=key)
-    )
+    synced = subscription_sync(stripe_subscription, key=key)
+    with transaction.atomic():
+        # Once per session: the success page may be reloaded.
+        done = PlatformEvent.objects.filter(
+            company_id=company.pk, action="billing.checkout_completed", data__session=session_id
+        )
+        if not done.exists():
+            billing_audit(
+                company=company,
+                actor=actor,
+                action="billing.checkout_completed",
+                data={"session": session_id, "subscription": str(subscription_id)},
+            )
+    return CheckoutReturn(complete=True, subscription=synced)
 
 
 # --- plan change ----------------------------------------------------------------------------

@@ -89,7 +89,12 @@ def test_subscribe_through_checkout_then_the_page_shows_plan_and_invoice(
     assert "Current plan" in html
     assert "Switch to monthly" in html
     assert "Subscribe monthly" not in html
-    assert actions(alpha) == ["billing.checkout_started", "billing.checkout_started"]
+    client.get(f"/billing/checkout/done/?session_id={session_id}")  # a reload: audited once
+    assert actions(alpha) == [
+        "billing.checkout_started",
+        "billing.checkout_started",
+        "billing.checkout_completed",
+    ]
 
 
 def test_invoices_newest_first(djstripe_fake: FakeStripe, alpha: Company) -> None:
