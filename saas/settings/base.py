@@ -210,6 +210,8 @@ DJSTRIPE_WEBHOOK_VALIDATION = "verify_signature"
 BILLING_PAST_DUE_GRACE_DAYS = env.int("BILLING_PAST_DUE_GRACE_DAYS", default=7)
 BILLING_READ_ONLY_DAYS = env.int("BILLING_READ_ONLY_DAYS", default=14)
 BILLING_CANCELED_RETENTION_DAYS = env.int("BILLING_CANCELED_RETENTION_DAYS", default=30)
+# The final export email goes out this many days before a canceled company is deleted.
+BILLING_FINAL_EXPORT_NOTICE_DAYS = env.int("BILLING_FINAL_EXPORT_NOTICE_DAYS", default=7)
 
 # --- Auth and sessions ------------------------------------------------------------------
 from saas.settings.auth import *  # noqa: E402, F403
