@@ -71,7 +71,7 @@ def final_export_link(*, company: Company, expires_at: datetime) -> str | None:
 
 
 def notice_period() -> timedelta:
-    return timedelta(days=getattr(settings, "BILLING_FINAL_EXPORT_NOTICE_DAYS", 7))
+    return timedelta(days=settings.BILLING_FINAL_EXPORT_NOTICE_DAYS)
 
 
 def deletion_due_at(company: Company) -> datetime:
