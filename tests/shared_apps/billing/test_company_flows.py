@@ -280,3 +280,15 @@ def test_the_page_renders_in_bulgarian(djstripe_fake: FakeStripe, alpha: Company
     response = client.get("/billing/")
     assert response.status_code == 200
     assert 'lang="bg"' in response.content.decode()
+
+
+def test_return_before_the_payment_completes(djstripe_fake: FakeStripe, alpha: Company) -> None:
+    priced_plans(djstripe_fake)
+    client = owner_client(alpha)
+    response = client.post("/billing/subscribe/", {"plan": "t-pro", "interval": "monthly"})
+    session_id = response["Location"].rsplit("/", 1)[1]
+    back = client.get("/billing/checkout/done/", {"session_id": session_id}, follow=True)
+    assert back.redirect_chain == [("/billing/", 303)]
+    assert "Your payment is still being processed." in back.content.decode()
+    assert not dj.Subscription.objects.filter(customer__subscriber=alpha).exists()
+    assert "billing.checkout_completed" not in actions(alpha)
