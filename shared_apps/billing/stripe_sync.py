@@ -11,7 +11,8 @@ Stripe retry for days.
 Subscription status -> billing state:
     active, trialing          -> active
     past_due, unpaid          -> past_due
-    canceled, incomplete_expired -> canceled
+    canceled, incomplete_expired -> canceled (incomplete_expired: not for a company still on
+                                 its own trial, whose first payment simply never went through)
     incomplete, paused        -> (no move: the first payment has not happened yet / paused)
 """
 
@@ -252,6 +253,11 @@ def subscription_apply(
             billing_plan_change(company=company, plan=plan, reason=reason, source=source)
     to = STATUS_TO_STATE.get(status)
     if to is None:
+        return False
+    if status == "incomplete_expired" and company.billing_state == State.TRIALING:
+        # The first payment never went through: the subscription never began, and the
+        # company's own trial runs on (it ends by the schedule, not by a failed checkout).
+        logger.info("billing: %s for company %s: %s, trial kept", source, company.pk, reason)
         return False
     return _move(company=company, to=to, reason=reason, source=source, at=at)
 

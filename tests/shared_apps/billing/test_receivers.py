@@ -288,7 +288,7 @@ def test_the_end_of_an_old_subscription_does_not_cancel_a_resubscribed_company(
     assert _reload(alpha).billing_state == State.ACTIVE
 
 
-def test_an_incomplete_subscription_moves_nothing(
+def test_an_incomplete_subscription_moves_nothing_even_when_it_expires(
     djstripe_fake: FakeStripe, alpha: Company, pro: tuple[Plan, str, str], deliver: Deliver
 ) -> None:
     customer = customer_for(djstripe_fake, alpha)
@@ -298,6 +298,11 @@ def test_an_incomplete_subscription_moves_nothing(
     deliver()
     alpha = _reload(alpha)
     assert alpha.billing_state == State.TRIALING
+    # Unpaid for 23 hours, it expires: the company's own trial runs on.
+    djstripe_fake.advance_clock(days=1)
+    assert djstripe_fake.get(sub["id"])["status"] == "incomplete_expired"
+    deliver()
+    assert _reload(alpha).billing_state == State.TRIALING
     assert not BillingStateChange.objects.filter(company=alpha).exists()
 
 
