@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from saas.celery import app
+from shared_apps.billing.reconcile import billing_reconcile, webhook_triggers_prune
 from shared_apps.billing.services import billing_grace_advance
-from shared_apps.billing.stripe_sync import billing_reconcile, webhook_triggers_prune
 
 
 @app.task(name="billing.grace_advance")

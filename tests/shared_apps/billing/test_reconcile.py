@@ -11,8 +11,8 @@ import stripe
 from djstripe import models as dj
 
 from shared_apps.billing.models import BillingStateChange, Plan
+from shared_apps.billing.reconcile import billing_reconcile
 from shared_apps.billing.services import billing_grace_advance
-from shared_apps.billing.stripe_sync import billing_reconcile
 from shared_apps.billing.tasks import reconcile
 from shared_apps.tenants.models import Company
 from tests.shared_apps.billing.webhook_support import (

@@ -21,7 +21,8 @@ from djstripe.views import ProcessWebhookView
 
 from shared_apps.audit.models import PlatformEvent
 from shared_apps.billing.models import BillingStateChange
-from shared_apps.billing.stripe_sync import ENABLED_EVENTS, webhook_triggers_prune
+from shared_apps.billing.reconcile import webhook_triggers_prune
+from shared_apps.billing.stripe_sync import ENABLED_EVENTS
 from shared_apps.billing.tasks import webhook_events_prune
 from shared_apps.tenants.models import Company
 from tests.conftest import host_client
