@@ -248,7 +248,7 @@ class JsonAccessLogger(Logger):
                 handler.setFormatter(JsonLineFormatter())
 
     def access(self, resp: Any, req: Any, environ: dict[str, Any], request_time: Any) -> None:
-        if not self.access_log_enabled:
+        if not getattr(self, "access_log_enabled", True):  # the property is gunicorn 24+
             return
         try:
             fields = access_fields(resp, req, environ, request_time)
