@@ -78,6 +78,7 @@ def test_read_only_refuses_screen_writes_with_a_link_to_pay(alpha: Company, owne
     html = response.content.decode()
     assert "read-only" in html
     assert 'href="/billing/"' in html
+    assert "billing-banner" not in html  # the page says it; no banner on top
     assert orgs(alpha) == 0
 
 
@@ -98,6 +99,8 @@ def test_read_only_api_write_is_402_json(alpha: Company, owner: User) -> None:
     body = response.json()
     assert body["code"] == "billing_read_only"
     assert "read-only" in body["detail"]
+    # Reads under /api/ pass on (no API is mounted yet: 404, not 402).
+    assert client.get("/api/v1/contacts/").status_code == 404
 
 
 def test_read_only_reads_exports_billing_account_and_language(alpha: Company, owner: User) -> None:
