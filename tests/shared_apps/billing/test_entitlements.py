@@ -22,6 +22,7 @@ from shared_apps.billing.models import Plan, UsageCounter
 from shared_apps.tenants.models import Company
 from tenant_apps.crm.models import Contact
 from tenant_apps.crm.services.contacts import contact_create, contact_delete, contact_restore
+from tests.conftest import host_client
 from tests.shared_apps.billing.factories import make_plan
 
 LimitReached = ent.LimitReached
@@ -138,6 +139,20 @@ def test_invitation_over_the_seats_is_refused_and_not_saved(alpha: Company) -> N
     with pytest.raises(LimitReached, match=r"Your Starter plan allows 1 member\."):
         team.invitation_create(company=alpha, email="x@example.test", role="member", actor=owner)
     assert not Invitation.objects.filter(email="x@example.test").exists()
+
+
+@pytest.mark.django_db
+def test_invitation_screen_over_the_seats_is_a_form_error(alpha: Company) -> None:
+    on_plan(alpha, limited(seats=2))
+    _invitation(alpha, "held@example.test")
+    client = host_client("alpha.localhost", HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(alpha.memberships.get(role="owner").user)
+    response = client.post("/team/invite/", {"email": "new@example.test", "role": "member"})
+    assert response.status_code == 400
+    assert "Your Starter plan allows 2 members. The Pro plan allows 10 members." in (
+        response.content.decode()
+    )
+    assert not Invitation.objects.filter(email="new@example.test").exists()
 
 
 # --- Contacts -------------------------------------------------------------------------------
