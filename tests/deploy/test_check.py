@@ -193,3 +193,17 @@ class TestEnvExample:
             "SENTRY_RELEASE",
             "DEBUG",
         }
+
+
+class TestDjangoDeployCheck:
+    def test_accepted_warnings_pass_and_others_fail(self) -> None:
+        output = (
+            "WARNINGS:\n?: (djstripe.W002) STRIPE_API_HOST should not be set in production!\n"
+            "?: (security.W004) You have not set a value for the SECURE_HSTS_SECONDS setting.\n"
+            "?: (csp.E001) broken\n"
+        )
+        assert check.deploy_check_problems(output) == ["security.W004", "csp.E001"]
+        assert check.deploy_check_problems(output.splitlines()[1]) == []
+
+    def test_production_settings_pass(self) -> None:
+        _run_check("django")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import runpy
+import socket
 import subprocess
 import sys
 import time
@@ -16,7 +17,7 @@ from typing import Any
 import pytest
 import requests
 
-from tests.deploy.production_env import production_env
+from tests.deploy.production_env import production_env, production_env_without_db
 from tests.processes import ROOT, stop_process
 from tests.servers import free_port
 
@@ -170,10 +171,10 @@ def _wait_live(port: int, process: subprocess.Popen[str]) -> None:
     deadline = time.monotonic() + 60
     while True:
         try:
-            if requests.get(f"http://127.0.0.1:{port}/health/live", timeout=1).ok:
+            if requests.get(f"http://127.0.0.1:{port}/health/live", timeout=2).ok:
                 return
-        except requests.ConnectionError:
-            pass
+        except requests.RequestException:
+            pass  # refused, or queued on a socket whose workers are still starting
         if process.poll() is not None or time.monotonic() > deadline:
             stop_process(process, timeout=5)
             raise RuntimeError(f"gunicorn did not start: {process.stderr.read()[-3000:]}")  # type: ignore[union-attr]
@@ -239,3 +240,59 @@ def test_gunicorn_serves_production_settings_with_json_access_lines(tmp_path: Pa
     # gunicorn's own messages are JSON lines too.
     gunicorn_lines = [json.loads(text) for text in stderr.splitlines() if text.startswith("{")]
     assert any(entry["message"].startswith("Booting worker") for entry in gunicorn_lines)
+
+
+def _healthcheck_command() -> list[str]:
+    """The image's HEALTHCHECK command, from the Dockerfile."""
+    text = (ROOT / "Dockerfile").read_text().replace("\\\n", " ")
+    line = next(line for line in text.splitlines() if line.startswith("HEALTHCHECK "))
+    command: list[str] = json.loads(line.split(" CMD ", 1)[1])
+    return command
+
+
+@pytest.mark.slow
+def test_socket_activation_and_the_image_healthcheck() -> None:
+    """Under systemd (crm-web.socket) gunicorn serves the socket it is handed (fd 3,
+    LISTEN_FDS), not GUNICORN_BIND; the Dockerfile's HEALTHCHECK passes against it."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(16)
+    port = listener.getsockname()[1]
+    env = production_env_without_db(
+        GUNICORN_BIND=f"127.0.0.1:{free_port()}", WEB_CONCURRENCY="1", PYTHONPATH=str(ROOT)
+    )
+    script = (
+        f"exec 3<&{listener.fileno()}; "
+        f'exec env LISTEN_PID=$$ LISTEN_FDS=1 "$0" -m gunicorn -c "$1" saas.wsgi'
+    )
+    process = subprocess.Popen(
+        ["bash", "-c", script, sys.executable, str(CONFIG)],
+        cwd=ROOT,
+        env=env,
+        pass_fds=(listener.fileno(),),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    listener.close()  # gunicorn holds its own copy
+    try:
+        _wait_live(port, process)
+        check = subprocess.run(
+            _healthcheck_command(),
+            env={**env, "PORT": str(port)},
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
+        )
+        assert check.returncode == 0, check.stderr
+        failing = subprocess.run(
+            _healthcheck_command(),
+            env={**env, "PORT": str(free_port())},
+            capture_output=True,
+            timeout=30,
+            check=False,
+        )
+        assert failing.returncode != 0  # nothing listening there: unhealthy
+    finally:
+        stop_process(process, timeout=15)
