@@ -43,10 +43,10 @@ def _reconcile_one(
 
 
 def billing_reconcile(*, now: datetime | None = None) -> ReconcileResult:
-    """Re-sync every customer's subscriptions from Stripe and apply them as a webhook would
-    have (source "reconcile"), so a company whose webhooks were missed ends in the right
-    state. Each company in its own transaction; one company's Stripe error is logged and
-    the others still run."""
+    """Re-sync the subscriptions of every company's customers from Stripe (canceled companies
+    aside) and apply them as a webhook would have (source "reconcile"), so a company whose
+    webhooks were missed ends in the right state. Each company in its own transaction; one
+    company's Stripe error is logged and the others still run."""
     now = now or timezone.now()
     key = api_key()
     by_company: dict[int, list[dj.Customer]] = {}
@@ -55,6 +55,8 @@ def billing_reconcile(*, now: datetime | None = None) -> ReconcileResult:
         dj.Customer.objects.filter(
             subscriber__isnull=False, date_purged=None, livemode=bool(settings.STRIPE_LIVE_MODE)
         )
+        # Canceled is terminal (only the platform admin leaves it): nothing to catch up on.
+        .exclude(subscriber__billing_state=Company.BillingState.CANCELED)
         .select_related("subscriber")
         .order_by("subscriber_id", "created")
     )

@@ -80,6 +80,7 @@ def test_missed_webhooks_are_caught_up_through_dunning_and_cancel(
     stripe.Subscription.cancel(sub_id)
     billing_reconcile(now=stripe_time(djstripe_fake))
     assert _state(alpha) == State.CANCELED
+    assert billing_reconcile(now=stripe_time(djstripe_fake)).companies == 0  # terminal
     assert [c.source for c in BillingStateChange.objects.filter(company=alpha)] == [
         "reconcile",
         "reconcile",
