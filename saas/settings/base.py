@@ -198,8 +198,10 @@ CELERY_TASK_TENANT_CACHE_SECONDS = 60
 STRIPE_LIVE_MODE = env.strict_bool("STRIPE_LIVE_MODE", default=False)
 STRIPE_LIVE_SECRET_KEY = env.str("STRIPE_LIVE_SECRET_KEY", default="")
 STRIPE_TEST_SECRET_KEY = env.str("STRIPE_TEST_SECRET_KEY", default="")
-# dj-stripe points the stripe library here at start-up (tests: the fake Stripe server).
-STRIPE_API_HOST = env.str("STRIPE_API_HOST", default="https://api.stripe.com")
+# Only for tests and local runs against the fake Stripe server: dj-stripe then points the
+# stripe library there at start-up. Unset in production (dj-stripe warns, djstripe.W002).
+if env.str("STRIPE_API_HOST", default=""):
+    STRIPE_API_HOST = env.str("STRIPE_API_HOST")
 DJSTRIPE_FOREIGN_KEY_TO_FIELD = "id"
 DJSTRIPE_SUBSCRIBER_MODEL = "tenants.Company"
 # Signatures are always verified; dj-stripe's DEBUG-only shared-secret header is never used.
@@ -212,6 +214,8 @@ BILLING_READ_ONLY_DAYS = env.int("BILLING_READ_ONLY_DAYS", default=14)
 BILLING_CANCELED_RETENTION_DAYS = env.int("BILLING_CANCELED_RETENTION_DAYS", default=30)
 # The final export email goes out this many days before a canceled company is deleted.
 BILLING_FINAL_EXPORT_NOTICE_DAYS = env.int("BILLING_FINAL_EXPORT_NOTICE_DAYS", default=7)
+# Webhook deliveries that failed validation (dj-stripe keeps them) are deleted after this.
+BILLING_INVALID_WEBHOOK_KEEP_HOURS = env.int("BILLING_INVALID_WEBHOOK_KEEP_HOURS", default=24)
 
 # --- Auth and sessions ------------------------------------------------------------------
 from saas.settings.auth import *  # noqa: E402, F403

@@ -89,7 +89,7 @@ def webhook_triggers_prune(*, now: datetime | None = None) -> int:
     """Delete the invalid deliveries dj-stripe stored (bad signature, stale timestamp,
     malformed body) once they are BILLING_INVALID_WEBHOOK_KEEP_HOURS (24) old. Valid ones
     are kept: they link the processed events."""
-    hours = getattr(settings, "BILLING_INVALID_WEBHOOK_KEEP_HOURS", 24)
+    hours = settings.BILLING_INVALID_WEBHOOK_KEEP_HOURS
     cutoff = (now or timezone.now()) - timedelta(hours=hours)
     deleted, _ = dj.WebhookEventTrigger.objects.filter(valid=False, created__lt=cutoff).delete()
     if deleted:

@@ -196,7 +196,8 @@ class TestEnvExample:
 
 
 class TestDjangoDeployCheck:
-    def test_accepted_warnings_pass_and_others_fail(self) -> None:
+    def test_accepted_warnings_pass_and_others_fail(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.setattr(check, "ACCEPTED_WARNINGS", {"djstripe.W002": "a reason"})
         output = (
             "WARNINGS:\n?: (djstripe.W002) STRIPE_API_HOST should not be set in production!\n"
             "?: (security.W004) You have not set a value for the SECURE_HSTS_SECONDS setting.\n"
@@ -204,6 +205,10 @@ class TestDjangoDeployCheck:
         )
         assert check.deploy_check_problems(output) == ["security.W004", "csp.E001"]
         assert check.deploy_check_problems(output.splitlines()[1]) == []
+
+    def test_no_warning_is_accepted_today(self) -> None:
+        output = "WARNINGS:\n?: (djstripe.W002) STRIPE_API_HOST should not be set in production!\n"
+        assert check.deploy_check_problems(output) == ["djstripe.W002"]
 
     def test_production_settings_pass(self) -> None:
         _run_check("django")

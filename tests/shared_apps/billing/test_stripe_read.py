@@ -54,4 +54,5 @@ def test_company_subscription_and_period_from_items(
         item["current_period_start"], tz=UTC
     )
     end = subscription_period_end(synced)
-    assert end is not None and end > datetime.fromtimestamp(djstripe_fake.now, tz=UTC)
+    assert end is not None
+    assert end > datetime.fromtimestamp(djstripe_fake.now, tz=UTC)
