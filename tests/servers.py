@@ -6,6 +6,7 @@ import contextlib
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -34,25 +35,29 @@ def app_server(**env: str) -> Iterator[AppServer]:
     """`manage.py runserver` in a child process (test settings, the test database, `env`
     on top), ready when /health/live answers. Stopped on exit."""
     port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
-        cwd=ROOT,
-        env=child_env(**env),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if requests.get(f"http://127.0.0.1:{port}/health/live", timeout=1).ok:
-                    break
-            except requests.ConnectionError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"app server did not start: {process.stderr.read()[-2000:]}")  # type: ignore[union-attr]
-            time.sleep(0.2)
-        yield AppServer(port=port)
-    finally:
-        stop_process(process, timeout=10)
+    # The server's log goes to a file: a pipe nobody reads fills up (64 KiB) and then blocks
+    # the server in the middle of a request.
+    with tempfile.TemporaryFile(mode="w+") as log:
+        process = subprocess.Popen(
+            [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
+            cwd=ROOT,
+            env=child_env(**env),
+            stdout=subprocess.DEVNULL,
+            stderr=log,
+            text=True,
+        )
+        try:
+            deadline = time.monotonic() + 60
+            while True:
+                try:
+                    if requests.get(f"http://127.0.0.1:{port}/health/live", timeout=1).ok:
+                        break
+                except requests.ConnectionError:
+                    pass
+                if process.poll() is not None or time.monotonic() > deadline:
+                    log.seek(0)
+                    raise RuntimeError(f"app server did not start: {log.read()[-2000:]}")
+                time.sleep(0.2)
+            yield AppServer(port=port)
+        finally:
+            stop_process(process, timeout=10)

@@ -99,6 +99,18 @@ def test_email_signup_to_company_host(server: AppServer, mail_dir: Path) -> None
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             page = browser.new_page(locale="en-GB")
+            # Any console error fails the test: a CSP violation (a form posted or redirected
+            # to a host form-action does not allow, an inline style) is one in Chromium.
+            errors: list[str] = []
+            page.on(
+                "console",
+                lambda m: (
+                    errors.append(f"{m.text} ({m.location.get('url')})")
+                    if m.type == "error"
+                    else None
+                ),
+            )
+            page.on("pageerror", lambda e: errors.append(f"pageerror: {e}"))
             # sign up on the public host
             page.goto(server.url("localhost", "/accounts/signup/"))
             page.fill("input[name=email]", email)
@@ -118,5 +130,6 @@ def test_email_signup_to_company_host(server: AppServer, mail_dir: Path) -> None
             page.wait_for_url(re.compile(rf"^http://{subdomain}\.localhost:{server.port}/$"))
             assert "Newcomer Ltd" in page.content()
             browser.close()
+        assert errors == []
     finally:
         _cleanup(subdomain, email)
