@@ -9,14 +9,16 @@ Accepted bodies (at most MAX_BODY_BYTES):
 - `application/reports+json` (the Reporting API, `report-to`): a list of reports, of which
   those of type `csp-violation` are logged (at most MAX_REPORTS per body).
 Each violation is one WARNING line on the `csp` logger, without query strings (they can hold
-tokens). 204 when accepted; 400 for a body that is not such a report, 405 for another method,
-413 for a larger body, 415 for another content type.
+tokens), at most MAX_LOGGED_PER_MINUTE a minute per process. 204 when accepted; 400 for a
+body that is not such a report, 405 for another method, 413 for a larger body, 415 for
+another content type.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import time
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -29,6 +31,7 @@ logger = logging.getLogger("csp")
 MAX_BODY_BYTES = 16 * 1024
 MAX_REPORTS = 20
 MAX_FIELD_CHARS = 300
+MAX_LOGGED_PER_MINUTE = 120
 CSP_REPORT = "application/csp-report"
 REPORTS_JSON = "application/reports+json"
 ACCEPTED_TYPES = (CSP_REPORT, REPORTS_JSON, "application/json")
@@ -68,7 +71,9 @@ def _violation(raw: Any, fmt: int) -> dict[str, str]:
         raise BadReport("a report body is not an object")
     fields: dict[str, str] = {}
     for name, keys in FIELDS.items():
-        value = raw.get(keys[fmt], raw.get("violated-directive") if name == "directive" else None)
+        value = raw.get(keys[fmt])
+        if value is None and name == "directive" and fmt == 0:
+            value = raw.get("violated-directive")  # browsers before CSP level 3
         if value is None or isinstance(value, dict | list):
             continue
         text = str(value)
@@ -125,14 +130,46 @@ def csp_report(request: HttpRequest) -> HttpResponse:
     except BadReport:
         return _error(400, "report_invalid")
     for violation in violations:
-        logger.warning(
-            "CSP violation: %s blocked %s on %s",
-            violation["directive"],
-            violation.get("blocked", "?"),
-            violation.get("document", "?"),
-            extra={"csp": violation},
-        )
+        if _budget.take():
+            logger.warning(
+                "CSP violation: %s blocked %s on %s",
+                violation["directive"],
+                violation.get("blocked", "?"),
+                violation.get("document", "?"),
+                extra={"csp": violation},
+            )
     return HttpResponse(status=204)
+
+
+class LogBudget:
+    """At most `per_minute` report lines a minute in this process; the rest are counted and
+    summed up in one line when the next minute starts, so a flood of reports (a broken page
+    seen by many, or someone posting on purpose) cannot flood the logs."""
+
+    def __init__(self, per_minute: int) -> None:
+        self.per_minute = per_minute
+        self.minute = 0
+        self.used = 0
+        self.dropped = 0
+
+    def take(self, now: float | None = None) -> bool:
+        minute = int((time.time() if now is None else now) // 60)
+        if minute != self.minute:
+            if self.dropped:
+                logger.warning(
+                    "%d CSP violation reports not logged (over %d a minute)",
+                    self.dropped,
+                    self.per_minute,
+                )
+            self.minute, self.used, self.dropped = minute, 0, 0
+        if self.used >= self.per_minute:
+            self.dropped += 1
+            return False
+        self.used += 1
+        return True
+
+
+_budget = LogBudget(MAX_LOGGED_PER_MINUTE)
 
 
 class CSPReportMiddleware:

@@ -9,7 +9,7 @@ import logging
 import pytest
 from django.test import Client
 
-from saas.csp_report import MAX_BODY_BYTES, MAX_REPORTS
+from saas.csp_report import MAX_BODY_BYTES, MAX_REPORTS, LogBudget
 from tests.conftest import host_client
 
 URI_REPORT = {
@@ -144,3 +144,18 @@ class TestRefused:
         assert response.status_code == 400  # type: ignore[attr-defined]
         assert response.json() == {"error": {"code": "report_invalid"}}  # type: ignore[attr-defined]
         assert [r for r in caplog.records if r.name == "csp"] == []
+
+
+class TestLogBudget:
+    def test_a_flood_is_logged_once_a_minute_in_one_line(
+        self, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        budget = LogBudget(per_minute=2)
+        minute = 1_000_000 * 60.0
+        with caplog.at_level(logging.WARNING, logger="csp"):
+            taken = [budget.take(now=minute + second) for second in range(5)]
+            assert caplog.records == []
+            assert budget.take(now=minute + 60)  # the next minute: a fresh budget
+        assert taken == [True, True, False, False, False]
+        [summary] = caplog.records
+        assert summary.getMessage() == "3 CSP violation reports not logged (over 2 a minute)"
