@@ -23,6 +23,7 @@ from textwrap import dedent
 
 import pytest
 import requests
+from django.conf import settings
 
 from tests.processes import ROOT, child_env, run_manage, run_python, stop_process
 from tests.saas.observatory import Response, Site, observatory_grade, parse_csp
@@ -74,6 +75,15 @@ EVERYWHERE = {
     "Referrer-Policy": "strict-origin-when-cross-origin",
     "Cross-Origin-Opener-Policy": "same-origin",
     "Cross-Origin-Resource-Policy": "same-origin",
+}
+
+
+# The tests' own Redis database and a prefix of this run: production's default cache (Redis
+# database 1, prefix "crm") is shared with anyone's running instance, whose host -> company
+# entries point into another database.
+_CACHE_ENV = {
+    "CACHE_URL": settings.CACHES["default"]["LOCATION"],
+    "CACHE_KEY_PREFIX": f"crm-headers-{uuid.uuid4().hex[:8]}",
 }
 
 
@@ -135,8 +145,9 @@ def _wait_live(port: int, process: subprocess.Popen[str]) -> None:
 def server(django_db_setup: None, django_db_blocker: pytest.FixtureRequest) -> Iterator[Server]:
     with django_db_blocker.unblock():  # type: ignore[attr-defined]
         env = child_env(**PRODUCTION_ENV)
-    for name in ("SENTRY_DSN", "EMAIL_BACKEND", "SECRET_KEY_FALLBACKS", "CACHE_URL"):
+    for name in ("SENTRY_DSN", "EMAIL_BACKEND", "SECRET_KEY_FALLBACKS"):
         env.pop(name, None)
+    env.update(_CACHE_ENV)
     # Production serves the collected, hashed files (CompressedManifestStaticFilesStorage).
     collected = run_manage("collectstatic", "--noinput", timeout=180, **env)
     assert collected.returncode == 0, collected.stderr
@@ -187,12 +198,12 @@ def member(django_db_setup: None, django_db_blocker: pytest.FixtureRequest) -> I
     bindings = f"EMAIL = {email!r}\nPASSWORD = {PASSWORD!r}\n"
     with django_db_blocker.unblock():  # type: ignore[attr-defined]
         # Production's password hasher, not the tests' MD5.
-        created = run_python(bindings + dedent(create), timeout=60, **PRODUCTION_ENV)
+        created = run_python(bindings + dedent(create), timeout=60, **PRODUCTION_ENV, **_CACHE_ENV)
         assert created.returncode == 0, created.stderr
         try:
             yield Member(email=email)
         finally:
-            run_python(bindings + dedent(remove), timeout=60, **PRODUCTION_ENV)
+            run_python(bindings + dedent(remove), timeout=60, **PRODUCTION_ENV, **_CACHE_ENV)
 
 
 def _sign_in(server: Server, host: str, member: Member) -> tuple[requests.Response, str]:
