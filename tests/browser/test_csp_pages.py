@@ -254,6 +254,11 @@ def test_every_company_page_under_the_csp(server: AppServer, people: People) -> 
             qr = walker.page.locator("main img[src^='data:']")
             assert qr.count() == 1
             assert qr.evaluate("img => img.complete && img.naturalWidth > 0")
+            # Now re-authenticated: the passkey page itself, with allauth's WebAuthn scripts.
+            walker.visit(server.url(host, "/accounts/2fa/webauthn/add/"))
+            assert walker.page.url == server.url(host, "/accounts/2fa/webauthn/add/")
+            assert walker.page.locator("script[src*='mfa/js/webauthn']").count() >= 1
+            assert walker.page.evaluate("typeof window.allauth") == "object"
         finally:
             browser.close()
     assert walker.errors == [], "\n".join(walker.errors)
