@@ -36,6 +36,8 @@ def test_team_page_queries_do_not_grow_with_members_and_invitations(
     from shared_apps.notifications.tasks import send_email
 
     monkeypatch.setattr(send_email, "delay", lambda **kwargs: None)
+    # No plan, no seat limit: this test is about the page, not the trial's 5 seats.
+    monkeypatch.setattr(alpha, "plan", None)
     owner = alpha.memberships.get(role="owner").user
     client = host_client("alpha.localhost")
     client.force_login(owner)
