@@ -275,6 +275,9 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # JSON lines on stdout with the request/task context, secrets redacted (saas/logs).
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO").upper()
 LOG_FORMAT = env.str("LOG_FORMAT", default="json")  # or "console": readable lines
-LOGGING = logging_config(level=LOG_LEVEL, fmt=LOG_FORMAT)
+# stdout for the web, worker and beat processes; LOG_STREAM=stderr for one-off commands
+# whose output is redirected (dumpdata > file).
+LOG_STREAM = env.str("LOG_STREAM", default="stdout")
+LOGGING = logging_config(level=LOG_LEVEL, fmt=LOG_FORMAT, stream=LOG_STREAM)
 
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024

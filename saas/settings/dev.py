@@ -21,7 +21,10 @@ STORAGES = {
 # Readable log lines, our own code at DEBUG (LOG_LEVEL set explicitly applies to both).
 LOG_FORMAT = env.str("LOG_FORMAT", default="console")
 LOGGING = logging_config(
-    level=LOG_LEVEL, fmt=LOG_FORMAT, app_level=env.str("LOG_LEVEL", default="DEBUG")
+    level=LOG_LEVEL,
+    fmt=LOG_FORMAT,
+    app_level=env.str("LOG_LEVEL", default="DEBUG"),
+    stream=env.str("LOG_STREAM", default="stderr"),
 )
 # Only when SENTRY_DSN is set; no performance traces unless asked for.
 sentry_init(default_environment="development", default_traces_sample_rate=0.0)

@@ -36,4 +36,6 @@ TIME_ZONE = "Europe/Sofia"
 # Warnings and errors only: a server process started by a test writes its log to a pipe
 # that is read only if it fails. Tests of log lines set their own levels (caplog.at_level).
 LOG_LEVEL = env.str("LOG_LEVEL", default="WARNING").upper()
-LOGGING = logging_config(level=LOG_LEVEL, fmt=LOG_FORMAT)
+LOGGING = logging_config(
+    level=LOG_LEVEL, fmt=LOG_FORMAT, stream=env.str("LOG_STREAM", default="stderr")
+)

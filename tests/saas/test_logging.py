@@ -42,12 +42,12 @@ logging.getLogger("somelibrary").warning("library warning line")
 
 
 def json_lines(text: str) -> list[dict[str, Any]]:
-    """The log lines of a process's stderr (Python warnings may be there too)."""
+    """The JSON log lines of a process's output (Python warnings may be there too)."""
     return [json.loads(line) for line in text.splitlines() if line.startswith("{")]
 
 
 def _run(settings: str, **env: str) -> subprocess.CompletedProcess[str]:
-    names = ("LOG_LEVEL", "LOG_FORMAT", "SENTRY_DSN", *PRODUCTION_ENV)
+    names = ("LOG_LEVEL", "LOG_FORMAT", "LOG_STREAM", "SENTRY_DSN", *PRODUCTION_ENV)
     full = {k: v for k, v in os.environ.items() if k not in names}
     if settings.endswith("production"):
         full.update(PRODUCTION_ENV)
@@ -115,10 +115,12 @@ class TestConsoleFormat:
 class TestConfig:
     def test_one_handler_with_context_and_redaction(self) -> None:
         config = logging_config(level="info", fmt="json")
-        assert config["root"] == {"handlers": ["stderr"], "level": "INFO"}
-        assert config["handlers"]["stderr"]["filters"] == ["context", "secrets"]
-        assert config["handlers"]["stderr"]["formatter"] == "json"
-        assert config["handlers"]["stderr"]["stream"] == "ext://sys.stderr"
+        assert config["root"] == {"handlers": ["main"], "level": "INFO"}
+        assert config["handlers"]["main"]["filters"] == ["context", "secrets"]
+        assert config["handlers"]["main"]["formatter"] == "json"
+        assert config["handlers"]["main"]["stream"] == "ext://sys.stdout"
+        err = logging_config(stream="STDERR")
+        assert err["handlers"]["main"]["stream"] == "ext://sys.stderr"
         # caplog and every other handler see our loggers: nothing stops propagation
         assert all("propagate" not in logger for logger in config["loggers"].values())
         assert config["loggers"]["django.db.backends"]["level"] == "WARNING"
@@ -133,23 +135,32 @@ class TestConfig:
         with pytest.raises(ImproperlyConfigured, match="LOG_FORMAT must be one of json, console"):
             logging_config(fmt="xml")
 
+    def test_unknown_stream_is_refused(self) -> None:
+        with pytest.raises(ImproperlyConfigured, match="LOG_STREAM must be one of stdout, stderr"):
+            logging_config(stream="file")
+
 
 class TestByEnvironment:
-    def test_production_writes_json_at_info(self) -> None:
+    def test_production_writes_json_at_info_to_stdout(self) -> None:
         result = _run("saas.settings.production")
         assert result.returncode == 0, result.stderr
-        assert result.stdout == ""  # a command's own output stays clean
-        lines = json_lines(result.stderr)
+        lines = json_lines(result.stdout)
         assert [line["message"] for line in lines] == [
             "app info line password=[REDACTED]",
             "library warning line",
         ]
-        assert "hunter2-planted" not in result.stderr
+        assert "hunter2-planted" not in result.stdout + result.stderr
+
+    def test_production_commands_can_log_to_stderr(self) -> None:
+        result = _run("saas.settings.production", LOG_STREAM="stderr")
+        assert result.returncode == 0, result.stderr
+        assert result.stdout == ""  # a redirected command's own output stays clean
+        assert len(json_lines(result.stderr)) == 2
 
     def test_production_log_level(self) -> None:
         result = _run("saas.settings.production", LOG_LEVEL="WARNING")
         assert result.returncode == 0, result.stderr
-        assert [line["message"] for line in json_lines(result.stderr)] == ["library warning line"]
+        assert [line["message"] for line in json_lines(result.stdout)] == ["library warning line"]
 
     def test_development_is_readable_with_our_code_at_debug(self) -> None:
         result = _run("saas.settings.dev")
