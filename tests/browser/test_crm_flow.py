@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -17,21 +16,13 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from tests.browser.chromium import CHROMIUM, CHROMIUM_ARGS
 from tests.processes import run_python
 from tests.servers import AppServer, app_server
 
 if TYPE_CHECKING:
     from playwright.sync_api import ConsoleMessage, Error, Page
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 PASSWORD = "a long enough passphrase 42"
 TIMEOUT_MS = 10_000
 

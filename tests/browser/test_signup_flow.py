@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import email
 import re
-import shutil
 import tempfile
 import uuid
 from collections.abc import Iterator
@@ -13,18 +12,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.browser.chromium import CHROMIUM, CHROMIUM_ARGS
 from tests.processes import run_python
 from tests.servers import AppServer, app_server
-
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 pytestmark = [
     pytest.mark.slow,

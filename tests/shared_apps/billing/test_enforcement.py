@@ -4,7 +4,6 @@ no extra query on a CRM page."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -13,7 +12,7 @@ from django.core.cache import caches
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.formats import date_format
 from django_tenants.utils import schema_context
 
@@ -22,29 +21,13 @@ from shared_apps.tenants.models import Company
 from tenant_apps.crm.models import Organization
 from tenant_apps.crm.services.contacts import contact_create
 from tests.conftest import host_client
+from tests.shared_apps.billing.conftest import client_for
 from tests.shared_apps.billing.factories import put_in_state
 from tests.tenant_apps.crm.factories import member_of
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 State = Company.BillingState
-
-
-@pytest.fixture(autouse=True)
-def _english() -> Iterator[None]:
-    with translation.override("en"):
-        yield
-
-
-@pytest.fixture
-def owner(alpha: Company) -> User:
-    return alpha.memberships.get(role="owner").user
-
-
-def client_for(user: User) -> Client:
-    client = host_client("alpha.localhost", HTTP_ACCEPT_LANGUAGE="en")
-    client.force_login(user)
-    return client
 
 
 def set_state(company: Company, to: str, *, days_ago: int = 1) -> Company:

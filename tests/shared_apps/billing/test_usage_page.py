@@ -5,13 +5,11 @@ and a query count that does not grow with the company's data."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
 import pytest
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
-from django.utils import translation
 from django.utils.formats import date_format
 from django_tenants.utils import schema_context
 
@@ -22,26 +20,10 @@ from shared_apps.tenants.models import Company
 from tenant_apps.crm.services.contacts import contact_create
 from tests.conftest import host_client
 from tests.factories import make_user
+from tests.shared_apps.billing.conftest import client_for
 from tests.tenant_apps.crm.factories import member_of
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _english() -> Iterator[None]:
-    with translation.override("en"):
-        yield
-
-
-@pytest.fixture
-def owner(alpha: Company) -> User:
-    return alpha.memberships.get(role="owner").user
-
-
-def client_for(user: User) -> Client:
-    client = host_client("alpha.localhost", HTTP_ACCEPT_LANGUAGE="en")
-    client.force_login(user)
-    return client
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 
 def on_plan(company: Company, slug: str) -> None:
