@@ -209,6 +209,7 @@ def test_trial_days_left_are_counted_in_sofia(djstripe_fake: FakeStripe, alpha: 
     from zoneinfo import ZoneInfo
 
     from django.utils import timezone
+    from django.utils.formats import date_format
 
     from shared_apps.billing.company_page import trial_days_left
     from tests.shared_apps.billing.factories import put_in_state
@@ -219,9 +220,14 @@ def test_trial_days_left_are_counted_in_sofia(djstripe_fake: FakeStripe, alpha: 
     ends = datetime(2026, 3, 12, 0, 30, tzinfo=sofia)
     assert trial_days_left(ends, now) == 2
     assert trial_days_left(now, now) == 0
-    put_in_state(alpha, "trialing", trial_ends_at=timezone.now() + timedelta(days=5, hours=1))
+    ends_at = timezone.now() + timedelta(days=5, hours=1)
+    put_in_state(alpha, "trialing", trial_ends_at=ends_at)
     html = owner_client(alpha).get("/billing/").content.decode()
-    assert re.search(r'id="billing-trial">5 days left', html)
+    day = ends_at.astimezone(sofia)
+    shown = re.search(r'id="billing-trial">([^<]*)<', html)
+    assert shown is not None
+    assert " ".join(shown.group(1).split()) == f"5 days left, until {date_format(day.date())}."
+    assert "Subscribing ends the free trial" in html
 
 
 def test_downgrade_preview_shows_the_credit(djstripe_fake: FakeStripe, alpha: Company) -> None:
