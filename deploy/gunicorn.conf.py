@@ -27,10 +27,9 @@ remote_addr, client_ip, bytes.
 from __future__ import annotations
 
 import ipaddress
-import json
 import logging
 import os
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from gunicorn.glogging import Logger
@@ -154,27 +153,6 @@ limit_request_field_size = 8190
 
 
 # --- Logs ---------------------------------------------------------------------------------------
-def _iso_utc(created: float) -> str:
-    moment = datetime.fromtimestamp(created, tz=UTC)
-    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
-class JsonLineFormatter(logging.Formatter):
-    """time, level, logger, message, then the record's `fields` (the app's log shape)."""
-
-    def format(self, record: logging.LogRecord) -> str:
-        line: dict[str, Any] = {
-            "time": _iso_utc(record.created),
-            "level": record.levelname,
-            "logger": record.name,
-            "message": record.getMessage(),
-        }
-        line.update(getattr(record, "fields", {}))
-        if record.exc_info:
-            line["exception"] = self.formatException(record.exc_info)
-        return json.dumps(line, ensure_ascii=False, default=str)
-
-
 _PROBE_PATHS = ("/health/live", "/health/ready")
 
 
@@ -242,10 +220,13 @@ class JsonAccessLogger(Logger):
     """gunicorn's logger with JSON lines for the access log and its own messages."""
 
     def setup(self, cfg: Any) -> None:
+        # The app's JSON line shape (saas/logs): time, level, logger, message, then fields.
+        from saas.logs.formatters import JsonFormatter
+
         super().setup(cfg)
         for log in (self.error_log, self.access_log):
             for handler in log.handlers:
-                handler.setFormatter(JsonLineFormatter())
+                handler.setFormatter(JsonFormatter())
 
     def access(self, resp: Any, req: Any, environ: dict[str, Any], request_time: Any) -> None:
         if not getattr(self, "access_log_enabled", True):  # the property is gunicorn 24+
@@ -256,7 +237,7 @@ class JsonAccessLogger(Logger):
             if fields["path"].rstrip("/") in _PROBE_PATHS and fields["status"] == 200:
                 level = logging.DEBUG  # load balancer and container probes, every few seconds
             message = f"{fields['method']} {fields['path']} {fields['status']}"
-            self.access_log.log(level, message, extra={"fields": fields})
+            self.access_log.log(level, message, extra=fields)
         except Exception:
             self.exception("access log line failed")
 
