@@ -217,6 +217,15 @@ BILLING_FINAL_EXPORT_NOTICE_DAYS = env.int("BILLING_FINAL_EXPORT_NOTICE_DAYS", d
 # Webhook deliveries that failed validation (dj-stripe keeps them) are deleted after this.
 BILLING_INVALID_WEBHOOK_KEEP_HOURS = env.int("BILLING_INVALID_WEBHOOK_KEEP_HOURS", default=24)
 
+# --- AI assistant (Gemini) ----------------------------------------------------------------
+# On by default; production refuses to start with it on and no key. AI_ENABLED=false is the
+# explicit way to run without it. GEMINI_BASE_URL is only for tests and local runs against a
+# fake Gemini server.
+AI_ENABLED = env.strict_bool("AI_ENABLED", default=True)
+GEMINI_API_KEY = env.str("GEMINI_API_KEY", default="")
+GEMINI_MODEL = env.str("GEMINI_MODEL", default="gemini-2.5-flash")
+GEMINI_BASE_URL = env.str("GEMINI_BASE_URL", default="")
+
 # --- Auth and sessions ------------------------------------------------------------------
 from saas.settings.auth import *  # noqa: E402, F403
 

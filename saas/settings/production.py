@@ -7,7 +7,9 @@ from django.core.exceptions import ImproperlyConfigured
 from saas.sentry import sentry_init
 from saas.settings.base import *  # noqa: F403
 from saas.settings.base import (
+    AI_ENABLED,
     ALLOWED_HOSTS,
+    GEMINI_API_KEY,
     STRIPE_LIVE_MODE,
     STRIPE_LIVE_SECRET_KEY,
     STRIPE_TEST_SECRET_KEY,
@@ -82,3 +84,12 @@ if not _stripe_key.startswith(_stripe_prefixes):
     raise ImproperlyConfigured(
         f"{_stripe_key_name} must start with {' or '.join(_stripe_prefixes)}."
     )
+
+# The AI assistant calls Gemini: on without a key it would fail on every use.
+if AI_ENABLED and not GEMINI_API_KEY:
+    raise ImproperlyConfigured(
+        "GEMINI_API_KEY is not set while AI_ENABLED is true. Set the key, or set "
+        "AI_ENABLED=false to run without the AI assistant."
+    )
+if AI_ENABLED and GEMINI_API_KEY in ("CHANGE_ME", "changeme"):
+    raise ImproperlyConfigured("GEMINI_API_KEY is still the placeholder from the example file.")

@@ -25,8 +25,9 @@ BASE_ENV = {
     "DEBUG": "false",
     "FIELD_ENCRYPTION_KEYS": "nH0nJm4dpdw7cY8FfKx6qH3pNeQm8qG9vWcT1yZ2s0A=",
     "STRIPE_TEST_SECRET_KEY": "sk_test_" + "a1B2c3D4" * 4,
+    "GEMINI_API_KEY": "gemini-test-key-" + "q7" * 8,
 }
-STRIPE_ENV = ("STRIPE_LIVE_MODE", "STRIPE_LIVE_SECRET_KEY", "STRIPE_TEST_SECRET_KEY")
+STRIPE_ENV = ("STRIPE_LIVE_MODE", "STRIPE_LIVE_SECRET_KEY", "STRIPE_TEST_SECRET_KEY", "AI_ENABLED")
 
 
 def _start(**overrides: str | None) -> subprocess.CompletedProcess[str]:
@@ -61,6 +62,11 @@ def test_good_configuration_starts() -> None:
 
 def test_live_mode_starts_with_a_live_key() -> None:
     result = _start(STRIPE_LIVE_MODE="true", STRIPE_LIVE_SECRET_KEY="rk_live_" + "z9" * 12)
+    assert result.returncode == 0, result.stderr
+
+
+def test_ai_can_be_turned_off_explicitly_without_a_key() -> None:
+    result = _start(AI_ENABLED="false", GEMINI_API_KEY=None)
     assert result.returncode == 0, result.stderr
 
 
@@ -102,6 +108,13 @@ def test_console_email_is_allowed_only_when_asked_for() -> None:
             {"STRIPE_LIVE_MODE": "true", "STRIPE_LIVE_SECRET_KEY": "sk_test_" + "x1" * 12},
             "STRIPE_LIVE_SECRET_KEY must start with sk_live_ or rk_live_",
         ),
+        ({"GEMINI_API_KEY": None}, "GEMINI_API_KEY is not set while AI_ENABLED is true"),
+        (
+            {"AI_ENABLED": "true", "GEMINI_API_KEY": ""},
+            "GEMINI_API_KEY is not set while AI_ENABLED is true",
+        ),
+        ({"GEMINI_API_KEY": "CHANGE_ME"}, "GEMINI_API_KEY is still the placeholder"),
+        ({"AI_ENABLED": "maybe"}, "AI_ENABLED must be one of true, false, 1 or 0"),
     ],
 )
 def test_bad_configuration_refuses_to_start(overrides: dict[str, str | None], message: str) -> None:
