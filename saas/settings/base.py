@@ -67,6 +67,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "saas.middleware.FormErrorStatusMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # A cache failure that reaches a view (rate limits, lockout) is a 503, not a 500.
+    "saas.cache_guard.CacheUnavailableMiddleware",
 ]
 
 TEMPLATES = [

@@ -48,6 +48,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django_tenants.utils import schema_context
 
+from saas.cache_guard import CacheUnavailable
 from shared_apps.billing.models import Plan, UsageCounter
 from shared_apps.billing.pricing import count
 from shared_apps.billing.pricing import storage as storage_text
@@ -384,7 +385,8 @@ def api_rate_take(*, company: Company, now: datetime | None = None) -> RateWindo
     """Count one API request in the current minute, or raise LimitReached.
 
     A fixed one-minute window in Redis (ADD then INCR: both atomic). If the cache is down
-    the request is let through (logged): the API should not fail with Redis."""
+    the request is refused (CacheUnavailable, answered with 503): a limit that cannot count
+    fails closed."""
     now = now or timezone.now()
     minute = int(now.timestamp() // 60)
     resets_at = datetime.fromtimestamp((minute + 1) * 60, tz=now.tzinfo)
@@ -397,9 +399,9 @@ def api_rate_take(*, company: Company, now: datetime | None = None) -> RateWindo
     try:
         cache.add(key, 0, timeout=120)
         used = int(cache.incr(key))
-    except Exception:
-        logger.warning("api rate: cache unavailable, request allowed", exc_info=True)
-        return RateWindow(used=0, resets_at=resets_at)
+    except Exception as exc:
+        logger.warning("api rate: cache unavailable, request refused", exc_info=True)
+        raise CacheUnavailable("the API rate limit cannot count without the cache") from exc
     if used > allowed:
         _refuse(plan=plan, limit=API_RATE, allowed=allowed, needed=used)
     return RateWindow(used=used, resets_at=resets_at)

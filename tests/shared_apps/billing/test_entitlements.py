@@ -14,6 +14,7 @@ from django.db import connection, transaction
 from django.utils import timezone, translation
 from django_tenants.utils import schema_context
 
+from saas.cache_guard import CacheUnavailable
 from shared_apps.accounts import entitlements as accounts_entitlements
 from shared_apps.accounts import team
 from shared_apps.accounts.models import Invitation
@@ -272,7 +273,7 @@ def test_api_rate_per_minute(alpha: Company, beta: Company) -> None:
 
 
 @pytest.mark.django_db
-def test_api_rate_lets_requests_through_when_redis_is_down(
+def test_api_rate_fails_closed_when_redis_is_down(
     alpha: Company, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     on_plan(alpha, limited(api_requests_per_minute=1))
@@ -282,7 +283,8 @@ def test_api_rate_lets_requests_through_when_redis_is_down(
 
     monkeypatch.setattr(caches["default"], "add", down)
     for _ in range(3):
-        assert ent.api_rate_take(company=alpha).used == 0
+        with pytest.raises(CacheUnavailable):
+            ent.api_rate_take(company=alpha)
 
 
 # --- Parallel takes at the limit (committed rows, separate connections) ----------------------
