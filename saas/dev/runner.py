@@ -62,11 +62,11 @@ class Supervisor:
         self.env = env
         self.children: list[tuple[str, subprocess.Popen[bytes]]] = []
 
-    def start(self, name: str, argv: Sequence[str]) -> None:
+    def start(self, name: str, argv: Sequence[str], **env: str) -> None:
         log(f"starting {name}: {' '.join(argv)}")
         process = subprocess.Popen(
             list(argv),
-            env=self.env,
+            env={**self.env, **env},
             cwd=services.REPO_ROOT,
             stdin=subprocess.DEVNULL,
             start_new_session=True,
@@ -173,7 +173,8 @@ def run() -> int:
         if env.get("DEV_RELOAD") != "1":
             web.append("--noreload")
         celery = os.path.join(bin_dir, "celery")
-        supervisor.start("web", web)
+        # runserver never imports saas/wsgi.py before the settings: say it is a web process.
+        supervisor.start("web", web, SAAS_PROCESS_ROLE="web")
         supervisor.start(
             "worker", [celery, "-A", "saas", "worker", "-l", "info", "--concurrency", "2"]
         )

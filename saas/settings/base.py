@@ -69,6 +69,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # A cache failure that reaches a view (rate limits, lockout) is a 503, not a 500.
     "saas.cache_guard.CacheUnavailableMiddleware",
+    # A query cancelled by the web statement timeout is a 503 page, not a 500.
+    "saas.slow_query.StatementTimeoutMiddleware",
 ]
 
 TEMPLATES = [
@@ -110,6 +112,22 @@ _db["OPTIONS"] = {
         "timeout": env.float("DB_POOL_TIMEOUT", default=10.0),
     },
 }
+# Statement timeout: web requests must not hold a connection (and a gunicorn worker) on a
+# runaway query, so a web process (saas/wsgi.py and saas/asgi.py set SAAS_PROCESS_ROLE=web)
+# gets one, set at connect time by libpq (no query of its own). It stays below gunicorn's
+# 30 s worker timeout, so PostgreSQL cancels the query before the worker is killed.
+# Workers, beat and commands (migrations, exports) run without one unless
+# TASK_STATEMENT_TIMEOUT_MS is set. 0 turns either off.
+PROCESS_ROLE = env.str("SAAS_PROCESS_ROLE", default="")
+WEB_STATEMENT_TIMEOUT_MS = env.int("WEB_STATEMENT_TIMEOUT_MS", default=15_000)
+TASK_STATEMENT_TIMEOUT_MS = env.int("TASK_STATEMENT_TIMEOUT_MS", default=0)
+_statement_timeout = (
+    WEB_STATEMENT_TIMEOUT_MS if PROCESS_ROLE == "web" else TASK_STATEMENT_TIMEOUT_MS
+)
+if min(WEB_STATEMENT_TIMEOUT_MS, TASK_STATEMENT_TIMEOUT_MS) < 0:
+    raise ImproperlyConfigured("Statement timeouts must be 0 (off) or a number of milliseconds.")
+if _statement_timeout:
+    _db["OPTIONS"]["options"] = f"-c statement_timeout={_statement_timeout}"
 DATABASES = {"default": _db}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -9,6 +9,7 @@ from saas.settings.base import *  # noqa: F403
 from saas.settings.base import (
     AI_ENABLED,
     ALLOWED_HOSTS,
+    DATABASES,
     GEMINI_API_KEY,
     STRIPE_LIVE_MODE,
     STRIPE_LIVE_SECRET_KEY,
@@ -93,3 +94,10 @@ if AI_ENABLED and not GEMINI_API_KEY:
     )
 if AI_ENABLED and GEMINI_API_KEY in ("CHANGE_ME", "changeme"):
     raise ImproperlyConfigured("GEMINI_API_KEY is still the placeholder from the example file.")
+
+# Pool size per process (docs/deploy.md, "Connection sizing"): a sync gunicorn worker or a
+# Celery prefork child uses one connection at a time, a gthread worker one per thread; one
+# spare covers a connection being replaced. Development and tests keep the larger default.
+DATABASES["default"]["OPTIONS"]["pool"]["max_size"] = env.int(
+    "DB_POOL_MAX_SIZE", default=max(1, env.int("GUNICORN_THREADS", default=1)) + 1
+)

@@ -31,6 +31,10 @@ STRIPE_ENV = ("STRIPE_LIVE_MODE", "STRIPE_LIVE_SECRET_KEY", "STRIPE_TEST_SECRET_
 
 
 def _start(**overrides: str | None) -> subprocess.CompletedProcess[str]:
+    return _run("from django.conf import settings; print(settings.ALLOWED_HOSTS)", overrides)
+
+
+def _run(code: str, overrides: dict[str, str | None]) -> subprocess.CompletedProcess[str]:
     env = {
         k: v
         for k, v in os.environ.items()
@@ -43,7 +47,6 @@ def _start(**overrides: str | None) -> subprocess.CompletedProcess[str]:
         else:
             env[key] = value
     env["DJANGO_SETTINGS_MODULE"] = "saas.settings.production"
-    code = "from django.conf import settings; print(settings.ALLOWED_HOSTS)"
     return subprocess.run(
         [sys.executable, "-c", "import django; django.setup(); " + code],
         cwd=ROOT,
@@ -63,6 +66,19 @@ def test_good_configuration_starts() -> None:
 def test_live_mode_starts_with_a_live_key() -> None:
     result = _start(STRIPE_LIVE_MODE="true", STRIPE_LIVE_SECRET_KEY="rk_live_" + "z9" * 12)
     assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize(
+    ("overrides", "expected"),
+    [({}, "2"), ({"GUNICORN_THREADS": "4"}, "5"), ({"DB_POOL_MAX_SIZE": "7"}, "7")],
+)
+def test_pool_is_sized_for_the_process(overrides: dict[str, str], expected: str) -> None:
+    code = "from django.conf import settings; print(settings.DATABASES['default']['OPTIONS'])"
+    drop = {name: None for name in ("GUNICORN_THREADS", "DB_POOL_MAX_SIZE")}
+    result = _run(code, {**drop, **overrides})
+    assert result.returncode == 0, result.stderr
+    assert f"'max_size': {expected}," in result.stdout
+    assert "'max_lifetime': 600.0" in result.stdout
 
 
 def test_ai_can_be_turned_off_explicitly_without_a_key() -> None:
