@@ -50,6 +50,8 @@ MIDDLEWARE = [
     "shared_apps.health.middleware.HealthCheckMiddleware",
     "saas.csp_report.CSPReportMiddleware",  # POST /csp-report/ on any host, before routing
     "shared_apps.tenants.middleware.CompanyRoutingMiddleware",
+    # Oversized bodies are refused (413) before anything reads them (known hosts only).
+    "saas.request_limits.RequestSizeLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -309,4 +311,7 @@ LOG_FORMAT = env.str("LOG_FORMAT", default="json")  # or "console": readable lin
 LOG_STREAM = env.str("LOG_STREAM", default="stdout")
 LOGGING = logging_config(level=LOG_LEVEL, fmt=LOG_FORMAT, stream=LOG_STREAM)
 
+# Request bodies: form and JSON data up to 5 MB, multipart (files) up to 10 MB, the same as
+# nginx's client_max_body_size; larger ones are refused with 413 (saas/request_limits.py).
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+REQUEST_BODY_MAX_BYTES = 10 * 1024 * 1024
