@@ -25,7 +25,7 @@ class _Unreadable(BytesIO):
     def read(self, *args: object) -> bytes:
         raise AssertionError("the body was read")
 
-    readline = read  # type: ignore[assignment]
+    readline = read
 
 
 def _post(client: Client, path: str, *, length: int, content_type: str, **extra: str) -> object:
