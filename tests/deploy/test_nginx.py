@@ -230,10 +230,19 @@ def test_public_host_and_a_stripe_webhook_post_reach_the_app(site: Site) -> None
     assert seen["content-length"] == "2"
 
 
-def test_oversized_header_is_refused(site: Site) -> None:
-    response = _https(site, DOMAIN, headers={"Cookie": "a=" + "x" * 10_000})
-    assert response.status == 400
-    assert b"Too Large" in response.body  # type: ignore[attr-defined]
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Cookie": "a=" + "x" * 10_000},  # one line above 8 KB
+        {f"X-Pad-{n}": "y" * 7_000 for n in range(6)},  # more than 4 buffers of 8 KB
+    ],
+    ids=["one-long-line", "too-many-long-lines"],
+)
+def test_oversized_header_is_refused(site: Site, headers: dict[str, str]) -> None:
+    response = _https(site, DOMAIN, headers=headers)
+    assert response.status == 431
+    assert response.body == b"Request header fields too large.\n"  # type: ignore[attr-defined]
+    assert response.getheader("X-Request-ID")
 
 
 def test_oversized_body_is_refused_before_upload(site: Site) -> None:
