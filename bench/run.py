@@ -49,6 +49,7 @@ if str(REPO_ROOT) not in sys.path:
 BENCHMARKS: list[str] = [
     "bench.provisioning",
     "bench.crm_pages",
+    "bench.routing",
 ]
 
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/crm"
