@@ -209,6 +209,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "billing.canceled_purge",
         "schedule": crontab(hour=5, minute=10),
     },
+    # emails the broker never got (it was down at commit) or whose worker died mid-send are
+    # handed to the broker again (shared_apps/notifications/outbox.py)
+    "notifications-outbox-flush": {"task": "notifications.outbox_flush", "schedule": 60.0},
+    # sent emails older than a week are deleted from the outbox, daily
+    "notifications-outbox-prune": {
+        "task": "notifications.outbox_prune",
+        "schedule": crontab(hour=4, minute=50),
+    },
 }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Cache the schema -> company lookup in workers for a minute.

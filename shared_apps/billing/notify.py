@@ -1,7 +1,8 @@
 """Emails to a company's owners and admins when its billing state moves or Stripe warns.
 
 The signals (shared_apps/billing/signals.py) are sent after commit; each receiver only
-enqueues one Celery task with ids and plain values. The task, in public, finds the owners
+enqueues one Celery task with ids and plain values (or, with the broker down, runs it
+in-process: it only writes the messages to the notifications outbox). The task, in public, finds the owners
 and admins and enqueues one message each through shared_apps/notifications (their own
 language and time zone, an idempotency key per message and recipient, retried on SMTP
 errors). Links point at the company's own host.
@@ -299,7 +300,17 @@ def grace_reminders() -> int:
 def _enqueue(task: Any, **kwargs: Any) -> None:
     # The task reads public rows; enqueue it from public whatever host sent the signal.
     with schema_context(settings.PUBLIC_SCHEMA_NAME):
-        task.delay(**kwargs)
+        try:
+            task.delay(**kwargs)
+        except Exception as exc:
+            # The broker is down. The task only reads rows and writes the messages to the
+            # notifications outbox, which sends them once the broker is back: run it here.
+            logger.warning(
+                "billing: %s not handed to the broker (%s); running it in-process",
+                task.name,
+                type(exc).__name__,
+            )
+            task(**kwargs)
 
 
 def on_state_changed(

@@ -1,8 +1,9 @@
-"""Transactional email: pick the recipient's language and enqueue the send after commit.
+"""Transactional email: pick the recipient's language, write the message to the outbox in
+the caller's transaction and ask a worker to send it after commit.
 
 Templates live in `templates/email/<template>.subject.txt`, `.txt` and `.html`, and extend
-the shared `email/layout.txt` / `email/layout.html`. The context travels through the broker,
-so it must be JSON: strings, numbers, lists and dicts only (URLs, not objects).
+the shared `email/layout.txt` / `email/layout.html`. The context is stored as JSON (and
+travels through the broker): strings, numbers, lists and dicts only (URLs, not objects).
 """
 
 from __future__ import annotations
@@ -41,25 +42,30 @@ def email_enqueue(
     idempotency_key: str,
 ) -> None:
     """Send `template` to `to_user` (or the address `to_email`) once the current transaction
-    commits (at once outside one). `idempotency_key` identifies this one message: the task
-    never sends the same key twice, however often it is retried or enqueued."""
-    from shared_apps.notifications.tasks import send_email
+    commits (at once outside one).
+
+    The message is written to the outbox (`OutboundEmail`) in the caller's transaction, so
+    it exists if and only if the caller's write committed; after the commit a worker is
+    asked to send it. A broker that is down then is logged, not raised: the periodic
+    `notifications.outbox_flush` hands the message over later. `idempotency_key`
+    identifies this one message: a second call with the same key adds nothing, and the
+    message is sent once however often its task is retried or delivered."""
+    from shared_apps.notifications.outbox import outbox_add, outbox_publish
 
     if to_user is None and not to_email:
         raise ValueError("email_enqueue needs to_user or to_email.")
     to = to_email or (to_user.email if to_user is not None else "")
     language = recipient_language(user=to_user, email=to)
-    json.dumps(context)  # fail here, in the caller, rather than in the broker
-    transaction.on_commit(
-        partial(
-            send_email.delay,
-            template=template,
-            to=to,
-            context=context,
-            language=language,
-            idempotency_key=idempotency_key,
-        )
+    json.dumps(context)  # fail here, in the caller, rather than in the database or broker
+    email = outbox_add(
+        template=template,
+        to=to,
+        context=context,
+        language=language,
+        idempotency_key=idempotency_key,
     )
+    if email is not None:
+        transaction.on_commit(partial(outbox_publish, email))
 
 
 def welcome_email_send(*, user: User, company: Company) -> None:

@@ -8,6 +8,7 @@ import pytest
 from django.test import override_settings
 
 from shared_apps.notifications import services
+from shared_apps.notifications.models import OutboundEmail
 from shared_apps.notifications.tasks import send_email
 from shared_apps.tenants.models import Company
 from tests.factories import make_user
@@ -33,9 +34,13 @@ def test_enqueues_after_commit_in_the_users_language(
             template="welcome", to_user=user, context={"name": "E"}, idempotency_key="k1"
         )
     assert enqueued == []  # nothing before the commit
+    # but the message is already in the outbox, in the caller's transaction
+    email = OutboundEmail.objects.get(idempotency_key="k1")
+    assert (email.status, email.to, email.language) == ("pending", "english@example.test", "en")
     callbacks[0]()
     assert enqueued == [
         {
+            "outbox_id": email.pk,
             "template": "welcome",
             "to": "english@example.test",
             "context": {"name": "E"},

@@ -1,4 +1,7 @@
-"""The send_email task against a real SMTP server (aiosmtpd on 127.0.0.1), run in-process."""
+"""The send_email task against a real SMTP server (aiosmtpd on 127.0.0.1), run in-process.
+
+`send` applies the task as a message enqueued before the outbox existed (no row id): the
+task adopts it into the outbox by its idempotency key."""
 
 from __future__ import annotations
 
@@ -6,11 +9,11 @@ from typing import Any
 
 import pytest
 from celery.signals import task_retry
-from django.core.cache import caches
 from django.core.management import call_command
 from django.utils import translation
 
 from shared_apps.notifications import tasks
+from shared_apps.notifications.models import OutboundEmail
 from shared_apps.notifications.tasks import send_email
 from tests.smtp import smtp_server
 
@@ -90,7 +93,8 @@ def test_applying_twice_sends_once() -> None:
         second = send("en", "twice")
     assert (first.result, second.result) == (True, False)
     assert len(smtp.inbox.messages) == 1
-    assert caches["default"].get("email:sent:twice") == "sent"
+    email = OutboundEmail.objects.get(idempotency_key="twice")
+    assert (email.status, email.attempts, email.context) == ("sent", 1, {})
 
 
 def test_a_retry_delivers_after_the_server_comes_back() -> None:
@@ -125,7 +129,9 @@ def test_a_failed_attempt_releases_the_key(monkeypatch: pytest.MonkeyPatch) -> N
     assert result.failed()
     assert isinstance(result.result, ConnectionRefusedError)
     # then nothing is marked sent, so a later delivery is still possible
-    assert caches["default"].get("email:sent:down") is None
+    email = OutboundEmail.objects.get(idempotency_key="down")
+    assert (email.status, email.attempts) == ("pending", 1)
+    assert email.last_error.startswith("ConnectionRefusedError")
     with smtp_server() as smtp:
         assert send("en", "down").result is True
     assert len(smtp.inbox.messages) == 1
