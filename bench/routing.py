@@ -30,6 +30,7 @@ import atexit
 import gc
 import json
 import os
+import shutil
 import signal
 import socket
 import statistics
@@ -398,6 +399,12 @@ def run(ctx: Context) -> Result:
         for server in servers:
             server.stop()
 
+    def terminated(signum: int, frame: Any) -> None:
+        raise SystemExit(128 + signum)  # runs the finally below, which stops the servers
+
+    # The servers run in sessions of their own: a Ctrl-C reaches only this process, and a
+    # SIGTERM would otherwise end it without stopping them.
+    previous = signal.signal(signal.SIGTERM, terminated)
     atexit.register(stop_all)  # also on an exit that skips the finally below
     try:
         for variant in VARIANTS:
@@ -410,10 +417,15 @@ def run(ctx: Context) -> Result:
             "servers up: "
             + ", ".join(f"{s.variant} on :{s.port} (pid {s.process.pid})" for s in servers)
         )
-        return _measure(ctx, servers, host)
+        result = _measure(ctx, servers, host)
+        if result.error:
+            result.raw["server_logs"] = {s.variant: s.log_tail() for s in servers}
+        return result
     finally:
         stop_all()
         atexit.unregister(stop_all)
+        signal.signal(signal.SIGTERM, previous)
+        shutil.rmtree(log_dir, ignore_errors=True)
 
 
 def _measure(ctx: Context, servers: list[Server], host: str) -> Result:
