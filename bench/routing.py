@@ -544,7 +544,8 @@ def _result(
         f"client and servers share this machine's {os.cpu_count()} CPUs: absolute numbers "
         "are low and noisy; interleaving and medians are how the noise is handled, compare "
         "the ratios. Gunicorn CPU per request (master and workers, from /proc; median over "
-        "rounds) hardly depends on that noise, but leaves out PostgreSQL's and Redis' share",
+        "rounds) depends less on that noise (contention still inflates it somewhat) and "
+        "leaves out PostgreSQL's and Redis' share",
         "SQL per request: every statement psycopg sent for one request after the warm-up "
         "(header X-Bench-Count), including django-tenants' SET search_path; 'lookup' is "
         "the Domain query. Redis commands: ours reads the cached host -> company entry",
