@@ -14,6 +14,7 @@ row is marked sent leads to a second copy after STALE_AFTER.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from datetime import timedelta
 from typing import Any
@@ -47,6 +48,15 @@ SENT_KEEP = timedelta(days=7)
 FAILED_KEEP = timedelta(days=30)
 FLUSH_BATCH = 500
 ERROR_LENGTH = 300
+KEY_LENGTH = 255  # OutboundEmail.idempotency_key
+
+
+def outbox_key(idempotency_key: str) -> str:
+    """The key as stored: one longer than the column keeps its start and a hash of it all."""
+    if len(idempotency_key) <= KEY_LENGTH:
+        return idempotency_key
+    digest = hashlib.sha256(idempotency_key.encode()).hexdigest()
+    return f"{idempotency_key[: KEY_LENGTH - len(digest) - 1]}#{digest}"
 
 
 def outbox_add(
@@ -54,6 +64,7 @@ def outbox_add(
 ) -> OutboundEmail | None:
     """Write the message in the caller's transaction; None if its key was already written
     (the same message asked for twice is sent once)."""
+    idempotency_key = outbox_key(idempotency_key)
     try:
         with transaction.atomic():  # a savepoint: a duplicate leaves the caller's work intact
             return OutboundEmail.objects.create(
@@ -106,7 +117,7 @@ def outbox_adopt(
 ) -> OutboundEmail:
     """The row for a task message enqueued without one (before the outbox existed)."""
     email, _created = OutboundEmail.objects.get_or_create(
-        idempotency_key=idempotency_key,
+        idempotency_key=outbox_key(idempotency_key),
         defaults={
             "template": template,
             "to": to,
