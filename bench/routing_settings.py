@@ -18,7 +18,8 @@ variant alike:
 and then only the routing differs, selected by BENCH_ROUTING_VARIANT:
 
 - `ours`: nothing else changed (CompanyRoutingMiddleware, TENANT_LIMIT_SET_CALLS = True);
-- `default`: django-tenants' TenantMainMiddleware in its place, TENANT_LIMIT_SET_CALLS = False;
+- `default`: django-tenants' TenantMainMiddleware in its place, its own database backend
+  (`django_tenants.postgresql_backend`) and TENANT_LIMIT_SET_CALLS = False;
 - `plain`: Django's own PostgreSQL backend, no routing middleware; the connection's
   search_path is fixed to the bench company's schema (then public) by libpq options at
   connect time, and `FixedTenantMiddleware` (in the routing middleware's place) sets
@@ -65,6 +66,7 @@ MIDDLEWARE = [
 
 DATABASES = copy.deepcopy(DATABASES)
 if BENCH_ROUTING_VARIANT == "default":
+    DATABASES["default"]["ENGINE"] = "django_tenants.postgresql_backend"
     TENANT_LIMIT_SET_CALLS = False
 elif BENCH_ROUTING_VARIANT == "plain":
     _schema = str(BENCH_ROUTING_COMPANY.get("schema_name", ""))

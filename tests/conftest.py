@@ -13,6 +13,7 @@ from django.test import Client
 
 from shared_apps.tenants.db import connection
 from shared_apps.tenants.models import Company
+from shared_apps.tenants.selectors import routing_local_clear
 from shared_apps.tenants.services import company_provision
 
 # The fake Stripe API server (real HTTP) and its fixtures: tests/stripe_fake/fixtures.py.
@@ -44,6 +45,7 @@ def _clean_state() -> Iterator[None]:
     """Each test starts in public with an empty cache (tests have their own Redis db)."""
     connection.set_schema_to_public()
     caches["default"].clear()
+    routing_local_clear()
     yield
     connection.set_schema_to_public()
 

@@ -101,7 +101,8 @@ ASGI_APPLICATION = "saas.asgi.application"
 _db = env.db_url("DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/crm")
 if _db["ENGINE"] not in ("django.db.backends.postgresql", "django.db.backends.postgresql_psycopg2"):
     raise ImproperlyConfigured("DATABASE_URL must point at PostgreSQL (postgres://...).")
-_db["ENGINE"] = "django_tenants.postgresql_backend"
+# django-tenants' backend, skipping the SET search_path a pooled connection already has.
+_db["ENGINE"] = "shared_apps.tenants.backend"
 _db["CONN_MAX_AGE"] = 0  # required with the pool; the pool keeps connections instead
 _db["CONN_HEALTH_CHECKS"] = False
 _db["OPTIONS"] = {
@@ -167,6 +168,12 @@ CACHES = {
         "REVERSE_KEY_FUNCTION": "django_tenants.cache.reverse_key",
     },
 }
+# Each process also keeps the companies it routed for this many seconds before asking Redis
+# again: the longest another process goes on serving a company after it was disabled or its
+# domain removed (shared_apps/tenants/selectors.py). 0 turns the per-process copy off.
+ROUTING_LOCAL_CACHE_SECONDS = env.float("ROUTING_LOCAL_CACHE_SECONDS", default=5.0)
+if not 0 <= ROUTING_LOCAL_CACHE_SECONDS <= 60:
+    raise ImproperlyConfigured("ROUTING_LOCAL_CACHE_SECONDS must be between 0 and 60 seconds.")
 
 # --- Celery ---------------------------------------------------------------------------------
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="") or REDIS_URL

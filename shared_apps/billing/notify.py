@@ -2,10 +2,10 @@
 
 The signals (shared_apps/billing/signals.py) are sent after commit; each receiver only
 enqueues one Celery task with ids and plain values (or, with the broker down, runs it
-in-process: it only writes the messages to the notifications outbox). The task, in public, finds the owners
-and admins and enqueues one message each through shared_apps/notifications (their own
-language and time zone, an idempotency key per message and recipient, retried on SMTP
-errors). Links point at the company's own host.
+in-process: it only writes the messages to the notifications outbox). The task, in public,
+finds the owners and admins and enqueues one message each through
+shared_apps/notifications (their own language and time zone, an idempotency key per
+message and recipient, retried on SMTP errors). Links point at the company's own host.
 
 Duplicates: the state machine signals real moves only, and each move's messages are keyed by
 its history row. A Stripe notice (payment failed, action required, trial ending) is keyed by

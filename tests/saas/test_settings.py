@@ -131,6 +131,8 @@ def test_console_email_is_allowed_only_when_asked_for() -> None:
         ),
         ({"GEMINI_API_KEY": "CHANGE_ME"}, "GEMINI_API_KEY is still the placeholder"),
         ({"AI_ENABLED": "maybe"}, "AI_ENABLED must be one of true, false, 1 or 0"),
+        ({"ROUTING_LOCAL_CACHE_SECONDS": "-1"}, "ROUTING_LOCAL_CACHE_SECONDS must be between 0"),
+        ({"ROUTING_LOCAL_CACHE_SECONDS": "600"}, "ROUTING_LOCAL_CACHE_SECONDS must be between 0"),
     ],
 )
 def test_bad_configuration_refuses_to_start(overrides: dict[str, str | None], message: str) -> None:

@@ -1,0 +1,1 @@
+"""The database backend: django-tenants' schema-aware PostgreSQL backend, pool-aware."""
