@@ -4,7 +4,8 @@ Three gunicorn processes, each `deploy/gunicorn.conf.py` with production setting
 values of tests/deploy/production_env.py) on the bench database, differing only in routing
 (bench/routing_settings.py):
 
-- **ours**: CompanyRoutingMiddleware (host -> company cached in Redis), TENANT_LIMIT_SET_CALLS;
+- **ours**: CompanyRoutingMiddleware (host -> company kept 5 s per process, then Redis), and our
+  backend: TENANT_LIMIT_SET_CALLS, no SET when the pooled connection already has the path;
 - **default**: django-tenants' TenantMainMiddleware (a Domain query per request), SET
   search_path before every cursor (TENANT_LIMIT_SET_CALLS = False, django-tenants' default);
 - **plain**: Django's own PostgreSQL backend, no routing, search_path fixed at connect time.
@@ -548,7 +549,8 @@ def _result(
         "leaves out PostgreSQL's and Redis' share",
         "SQL per request: every statement psycopg sent for one request after the warm-up "
         "(header X-Bench-Count), including django-tenants' SET search_path; 'lookup' is "
-        "the Domain query. Redis commands: ours reads the cached host -> company entry",
+        "the Domain query. Redis commands: ours asks Redis for the host -> company entry only "
+        "when its per-process copy (5 s) has expired, so none on most requests",
         "CompanyMembersOnlyMiddleware is left out in all three (it redirects anonymous "
         "requests on company hosts); every other middleware is the production list",
     ]
