@@ -178,6 +178,16 @@ if not 0 <= ROUTING_LOCAL_CACHE_SECONDS <= 60:
 # --- Celery ---------------------------------------------------------------------------------
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="") or REDIS_URL
 CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default="") or CELERY_BROKER_URL
+# A broker that accepts connections and then hangs must not hold a web request (publishing
+# after commit) or a worker forever: redis-py gets socket timeouts. The read timeout stays
+# above kombu's BRPOP poll (1 s), so an idle worker's poll never times out.
+BROKER_SOCKET_TIMEOUT = 3.0
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "socket_connect_timeout": 2.0,
+    "socket_timeout": BROKER_SOCKET_TIMEOUT,
+}
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = 2.0
+CELERY_REDIS_SOCKET_TIMEOUT = BROKER_SOCKET_TIMEOUT
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"

@@ -4,6 +4,8 @@ broker (Redis) is down at commit or the cache is down in the worker."""
 from __future__ import annotations
 
 import logging
+import socket
+import threading
 import time
 from collections.abc import Iterator
 from datetime import timedelta
@@ -56,6 +58,31 @@ def broker_down() -> Iterator[None]:
         yield
     finally:
         _use_broker(real)
+
+
+@pytest.fixture
+def broker_hangs() -> Iterator[None]:
+    """The Celery broker accepts connections and never answers (a silent TCP server)."""
+    server = socket.create_server(("127.0.0.1", 0))
+    accepted: list[socket.socket] = []
+
+    def accept() -> None:
+        while True:
+            try:
+                accepted.append(server.accept()[0])
+            except OSError:
+                return
+
+    threading.Thread(target=accept, daemon=True).start()
+    real = app.conf.broker_url
+    _use_broker(f"redis://127.0.0.1:{server.getsockname()[1]}/0")
+    try:
+        yield
+    finally:
+        _use_broker(real)
+        server.close()
+        for conn in accepted:
+            conn.close()
 
 
 @pytest.fixture
@@ -182,6 +209,26 @@ def test_publishing_to_a_dead_broker_is_quick_and_quiet(broker_down: None) -> No
     started = time.monotonic()
     assert outbox.outbox_publish(email) is False
     assert time.monotonic() - started < 1.0  # measured: a few milliseconds
+
+
+def test_publishing_to_a_hanging_broker_gives_up_after_its_socket_timeouts(
+    broker_hangs: None,
+) -> None:
+    with transaction.atomic():
+        enqueue("hanging")
+    email = OutboundEmail.objects.get(idempotency_key="hanging")
+    outcome: list[bool] = []
+    publisher = threading.Thread(target=lambda: outcome.append(outbox.outbox_publish(email)))
+    publisher.daemon = True
+    started = time.monotonic()
+    publisher.start()
+    # Without socket timeouts redis-py waits for an answer forever.
+    publisher.join(timeout=60)
+    assert outcome == [False]
+    # two attempts (the publish retries once), each ending on the read timeout
+    assert time.monotonic() - started < 4 * settings.BROKER_SOCKET_TIMEOUT
+    email.refresh_from_db()
+    assert email.status == Status.PENDING  # the flush hands it over later
 
 
 def test_a_duplicated_task_sends_once(
