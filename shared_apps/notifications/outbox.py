@@ -90,14 +90,12 @@ def outbox_publish(email: OutboundEmail) -> bool:
     from shared_apps.notifications.tasks import send_email
 
     try:
-        # The worker reads the row; the other values travel along for logs and for code
-        # that inspects what was enqueued (the message lives in the broker only until a
-        # worker acknowledges it; the row's copy of the context is emptied once sent).
+        # The worker reads everything from the row. The message carries only what names it
+        # (for logs and monitoring), never the address or the context: reset and invitation
+        # links must not sit in the broker's memory and append-only file.
         send_email.delay(
             outbox_id=email.pk,
             template=email.template,
-            to=email.to,
-            context=email.context,
             language=email.language,
             idempotency_key=email.idempotency_key,
         )

@@ -12,6 +12,7 @@ from django.utils import timezone, translation
 
 from shared_apps.accounts import entitlements, team
 from shared_apps.accounts.models import Invitation, Membership, User
+from shared_apps.notifications.models import OutboundEmail
 from shared_apps.notifications.tasks import send_email
 from shared_apps.tenants.models import Company
 from tests.conftest import host_client
@@ -38,7 +39,7 @@ def link(
         invitation = team.invitation_create(
             company=alpha, email="invitee@example.test", role="admin", actor=owner
         )
-    url = sent[0]["context"]["invite_url"]
+    url = OutboundEmail.objects.get(pk=sent[0]["outbox_id"]).context["invite_url"]
     token = url.rstrip("/").rsplit("/", 1)[1]
     return invitation, token
 

@@ -45,6 +45,7 @@ import django
 django.setup()
 from shared_apps.accounts import team
 from shared_apps.accounts.models import User
+from shared_apps.notifications.models import OutboundEmail
 from shared_apps.notifications.tasks import send_email
 from shared_apps.tenants.models import Company
 sent = []
@@ -54,7 +55,7 @@ alpha = Company.objects.get(subdomain="alpha")
 team.invitation_create(
     company=alpha, email=os.environ["E2E_EMAIL"], role="member", actor=owner
 )
-print(sent[0]["context"]["invite_url"])
+print(OutboundEmail.objects.get(pk=sent[0]["outbox_id"]).context["invite_url"])
 """
 
 _CLEANUP = """

@@ -301,6 +301,12 @@ def test_a_sent_row_no_longer_holds_the_context(
     email = OutboundEmail.objects.get(idempotency_key="reset-1")
     assert email.status == Status.SENT
     assert email.context == {}
+    # nor did the broker's message ever hold it (or the address)
+    assert [sorted(message) for message in worker] == [
+        ["idempotency_key", "language", "outbox_id", "template"]
+    ]
+    assert link not in str(worker)
+    assert "reset@example.test" not in str(worker)
     assert link not in str(OutboundEmail.objects.filter(pk=email.pk).values().get())
 
 
