@@ -8,8 +8,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from django.conf import settings
 from django.core.cache import caches
-from django.test import Client
+from django.test import Client, override_settings
 
 from shared_apps.tenants.db import connection
 from shared_apps.tenants.models import Company
@@ -48,6 +49,22 @@ def _clean_state() -> Iterator[None]:
     routing_local_clear()
     yield
     connection.set_schema_to_public()
+
+
+@pytest.fixture
+def cache_down() -> Iterator[None]:
+    """Every cache alias points at a Redis that refuses connections (nothing on port 1)."""
+    dead = {
+        alias: {
+            **config,
+            "LOCATION": "redis://127.0.0.1:1/0",
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        }
+        for alias, config in settings.CACHES.items()
+    }
+    # override_settings resets the cache handlers (Django's setting_changed receiver)
+    with override_settings(CACHES=dead):
+        yield
 
 
 @pytest.fixture

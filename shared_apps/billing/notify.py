@@ -9,7 +9,10 @@ message and recipient, retried on SMTP errors). Links point at the company's own
 
 Duplicates: the state machine signals real moves only, and each move's messages are keyed by
 its history row. A Stripe notice (payment failed, action required, trial ending) is keyed by
-its event id: a redelivered or replayed event finds the key taken and sends nothing.
+its event id: a redelivered or replayed event finds the key taken and sends nothing. The keys
+that decide are the outbox's (one per message and recipient, in PostgreSQL, kept 7 days after
+sending); a cache key per event, kept 60 days, is a first filter that also catches a replay
+after the outbox was pruned, and is skipped when the cache is down.
 """
 
 from __future__ import annotations
@@ -149,7 +152,8 @@ class Message:
 
 
 def billing_email_send(message: Message) -> int:
-    """Enqueue `message` for each owner and admin; returns how many were enqueued."""
+    """Enqueue `message` for each owner and admin; returns how many were new (a recipient
+    whose message with this key is already in the outbox is not counted)."""
     company = message.company
     base = {
         "company_name": company.name,
@@ -165,13 +169,12 @@ def billing_email_send(message: Message) -> int:
         if message.deadline is not None:
             language = recipient_language(user=user)
             context["deadline"] = local_date(message.deadline, user=user, language=language)
-        email_enqueue(
+        count += email_enqueue(
             template=f"billing/{message.template}",
             to_user=user,
             context=context,
             idempotency_key=f"{message.key}:{user.pk}",
         )
-        count += 1
     logger.info("billing email %s for company %s to %d recipients", message.key, company.pk, count)
     return count
 
@@ -207,6 +210,24 @@ def notice_seen_key(*, company_id: int, kind: str, event_id: str) -> str:
     return f"billing:notice:{company_id}:{kind}:{event_id}"
 
 
+def _first_time(key: str) -> bool:
+    """A quick "seen before" check in the cache (NOTICE_SEEN_TTL, longer than the outbox keeps
+    sent rows). Only a first filter: the outbox's per-recipient keys are what stop a
+    duplicate, so a cache that is down or evicted the key lets the work go on."""
+    try:
+        return bool(caches["default"].add(key, 1, timeout=NOTICE_SEEN_TTL))
+    except Exception:
+        logger.warning("billing: cache unavailable for %s; the outbox keys dedupe", key)
+        return True
+
+
+def _forget(key: str) -> None:
+    try:
+        caches["default"].delete(key)
+    except Exception:
+        logger.warning("billing: could not drop %s from the cache", key)
+
+
 @app.task(name="billing.notify_notice")
 def notify_notice(
     company_id: int,
@@ -222,9 +243,9 @@ def notify_notice(
     company = Company.objects.filter(pk=company_id).first()
     if company is None:
         return 0
-    cache = caches["default"]  # global: the key names the company itself
+    # a global key: it names the company itself
     key = notice_seen_key(company_id=company_id, kind=kind, event_id=event_id)
-    if not cache.add(key, 1, timeout=NOTICE_SEEN_TTL):
+    if not _first_time(key):
         logger.info("billing notice %s already sent; skipped", key)
         return 0
     try:
@@ -247,7 +268,7 @@ def notify_notice(
             )
         )
     except BaseException:
-        cache.delete(key)  # the retry (or the redelivered event) sends
+        _forget(key)  # the retry (or the redelivered event) sends
         raise
 
 
@@ -269,15 +290,14 @@ def grace_reminder_due(now: datetime) -> QuerySet[Company]:
 def grace_reminders() -> int:
     """Periodic (public): remind the owners and admins of each past-due company, once per
     grace period, that it becomes read-only soon. Returns how many companies were reminded."""
-    cache = caches["default"]
     count = 0
     for company in grace_reminder_due(timezone.now()):
         since = int(company.billing_state_changed_at.timestamp())
         key = f"billing:grace_reminder:{company.pk}:{since}"
-        if not cache.add(key, 1, timeout=NOTICE_SEEN_TTL):
+        if not _first_time(key):
             continue
         try:
-            billing_email_send(
+            sent = billing_email_send(
                 Message(
                     company=company,
                     template="grace_reminder",
@@ -287,10 +307,10 @@ def grace_reminders() -> int:
                 )
             )
         except Exception:
-            cache.delete(key)
+            _forget(key)
             logger.exception("billing: grace reminder for company %s failed", company.pk)
             continue
-        count += 1
+        count += bool(sent)
     return count
 
 

@@ -40,9 +40,9 @@ def email_enqueue(
     to_email: str | None = None,
     context: dict[str, Any],
     idempotency_key: str,
-) -> None:
+) -> bool:
     """Send `template` to `to_user` (or the address `to_email`) once the current transaction
-    commits (at once outside one).
+    commits (at once outside one). True if the message is new, False if its key was taken.
 
     The message is written to the outbox (`OutboundEmail`) in the caller's transaction, so
     it exists if and only if the caller's write committed; after the commit a worker is
@@ -64,8 +64,10 @@ def email_enqueue(
         language=language,
         idempotency_key=idempotency_key,
     )
-    if email is not None:
-        transaction.on_commit(partial(outbox_publish, email))
+    if email is None:
+        return False
+    transaction.on_commit(partial(outbox_publish, email))
+    return True
 
 
 def welcome_email_send(*, user: User, company: Company) -> None:

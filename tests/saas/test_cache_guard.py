@@ -5,14 +5,12 @@ fails closed with a 503 that changes nothing."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from allauth.account.models import EmailAddress
-from django.conf import settings
 from django.core import mail
-from django.test import Client, override_settings
+from django.test import Client
 
 from shared_apps.accounts.models import User
 from shared_apps.audit.models import SecurityEvent
@@ -25,21 +23,6 @@ pytestmark = pytest.mark.django_db
 
 DEAD_REDIS = "redis://127.0.0.1:1/0"
 PASSWORD = "correct-horse-battery-9"
-
-
-@pytest.fixture
-def cache_down() -> Iterator[None]:
-    dead = {
-        alias: {
-            **config,
-            "LOCATION": DEAD_REDIS,
-            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
-        }
-        for alias, config in settings.CACHES.items()
-    }
-    # override_settings resets the cache handlers (Django's setting_changed receiver)
-    with override_settings(CACHES=dead):
-        yield
 
 
 def _client(host: str) -> Client:

@@ -29,6 +29,7 @@ PRODUCTION_ENV = {
     "DEBUG": "false",
     "FIELD_ENCRYPTION_KEYS": "nH0nJm4dpdw7cY8FfKx6qH3pNeQm8qG9vWcT1yZ2s0A=",
     "STRIPE_TEST_SECRET_KEY": "sk_test_FakeStripe0000000000000000000000",
+    "AI_ENABLED": "false",
 }
 # Logs through the configured handlers, as a started process would.
 _SNIPPET = """

@@ -7,7 +7,8 @@ import factory
 from django.utils import timezone
 
 from shared_apps.billing.models import Plan
-from shared_apps.tenants.models import Company
+from shared_apps.tenants.models import Company, Domain
+from shared_apps.tenants.selectors import routing_forget
 
 
 class PlanFactory(factory.django.DjangoModelFactory[Plan]):
@@ -50,5 +51,9 @@ def put_in_state(
     if trial_ends_at is not None:
         fields["trial_ends_at"] = trial_ends_at
     Company.objects.filter(pk=company.pk).update(**fields)
+    # what the save() in the services would trigger: routing's cached copies are dropped
+    routing_forget(
+        list(Domain.objects.filter(tenant_id=company.pk).values_list("domain", flat=True))
+    )
     company.refresh_from_db()
     return company

@@ -14,7 +14,6 @@ from typing import Any
 import pytest
 from django.conf import settings
 from django.db import transaction
-from django.test import override_settings
 from django.utils import timezone
 
 from saas.celery import app
@@ -83,20 +82,6 @@ def broker_hangs() -> Iterator[None]:
         server.close()
         for conn in accepted:
             conn.close()
-
-
-@pytest.fixture
-def cache_down() -> Iterator[None]:
-    dead = {
-        alias: {
-            **config,
-            "LOCATION": DEAD_REDIS,
-            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
-        }
-        for alias, config in settings.CACHES.items()
-    }
-    with override_settings(CACHES=dead):  # resets the cache handlers
-        yield
 
 
 def enqueue(key: str, *, template: str = "welcome", to: str = "x@example.test") -> None:
