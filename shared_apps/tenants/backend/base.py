@@ -11,9 +11,12 @@ transaction (autocommit, which is how Django runs outside `atomic`). A SET insid
 transaction or savepoint is reverted by its rollback, including a rollback the pool does
 on a connection returned mid-transaction, which this wrapper never sees. So the
 remembered value is dropped before every SET and written back only when the connection
-is idle afterwards (the SET committed). A session-level SET issued by hand through a raw
-cursor would bypass this; the project only ever uses `SET LOCAL` (reverted at the end of
-its transaction), see shared_apps/tenants/schema_template.py.
+is idle afterwards (the SET committed). And it is trusted only while the connection is
+idle, outside any transaction: there nothing else (a `SET LOCAL`, a rollback) can have
+changed the session's path since. Inside a transaction the stock rules apply. A
+session-level SET issued by hand through a raw cursor would bypass this; the project only
+ever uses `SET LOCAL` (reverted at the end of its transaction), see
+shared_apps/tenants/schema_template.py.
 """
 
 from __future__ import annotations
@@ -45,7 +48,8 @@ class DatabaseWrapper(tenants_base.DatabaseWrapper):
         if raw is None:  # no connection yet: nothing is remembered, nothing to remember on
             super()._handle_search_path(cursor)
             return
-        if limit and self.schema_name:
+        idle = raw.info.transaction_status == pq.TransactionStatus.IDLE
+        if limit and self.schema_name and idle:
             wanted = tuple(self._get_cursor_search_paths())
             if committed_search_path(raw) == wanted:
                 self.search_path_set_schemas = list(wanted)

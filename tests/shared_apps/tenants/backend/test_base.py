@@ -134,3 +134,32 @@ def test_a_connection_returned_mid_transaction_is_not_trusted(
     wrapper.connection = None
     wrapper.autocommit = True
     assert _request(wrapper, beta) == ("beta", 1)
+
+
+def test_inside_a_transaction_the_remembered_path_is_not_trusted(
+    wrapper: DatabaseWrapper, alpha: Company, beta: Company
+) -> None:
+    assert _request(wrapper, alpha) == ("alpha", 1)
+    wrapper.set_schema_to_public()
+    wrapper.set_tenant(alpha)
+    wrapper.set_autocommit(False)
+    try:
+        with wrapper.cursor() as cursor:
+            cursor.execute("SELECT owner FROM owner_probe")
+            assert cursor.fetchone()[0] == "alpha"
+            # a SET LOCAL left in place, then a savepoint rolled back: the wrapper forgets its
+            # path, the session's path is still beta's until the transaction ends
+            cursor.execute('SET LOCAL search_path TO "beta", public')
+        sid = wrapper.savepoint()
+        wrapper.savepoint_rollback(sid)
+        with wrapper.cursor() as cursor:
+            cursor.execute("SELECT owner FROM owner_probe")
+            # trusting the remembered (committed) path here would have read beta's row
+            assert cursor.fetchone()[0] == "alpha"
+    finally:
+        wrapper.rollback()
+        wrapper.set_autocommit(True)
+    wrapper.close()
+    # the SET inside the transaction made the remembered path unknown: set once more
+    assert _request(wrapper, alpha) == ("alpha", 1)
+    assert _request(wrapper, alpha) == ("alpha", 0)
