@@ -51,7 +51,15 @@ def _die_with_parent() -> None:
         ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
+# Set once stopping has begun: a signal that arrives during the cleanup (a second Ctrl-C,
+# or SIGTERM sent to the whole process group arriving twice) must not abort it half-way.
+_stopping: list[bool] = []
+
+
 def _on_signal(signum: int, frame: FrameType | None) -> None:
+    if _stopping:
+        return
+    _stopping.append(True)
     raise Stop(signal.Signals(signum).name)
 
 
@@ -198,6 +206,7 @@ def run() -> int:
         log(f"failed: {exc}")
         code = 1
     finally:
+        _stopping.append(True)
         # A second Ctrl-C must not interrupt the cleanup half-way.
         for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
             signal.signal(signum, signal.SIG_IGN)
