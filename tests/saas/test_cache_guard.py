@@ -21,7 +21,6 @@ from tests.tenant_apps.crm.factories import member_of
 
 pytestmark = pytest.mark.django_db
 
-DEAD_REDIS = "redis://127.0.0.1:1/0"
 PASSWORD = "correct-horse-battery-9"
 
 

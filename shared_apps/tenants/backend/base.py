@@ -44,10 +44,7 @@ class DatabaseWrapper(tenants_base.DatabaseWrapper):
         limit = get_limit_set_calls()
         if limit and self.search_path_set_schemas:
             return
-        raw = self.connection
-        if raw is None:  # no connection yet: nothing is remembered, nothing to remember on
-            super()._handle_search_path(cursor)
-            return
+        raw = self.connection  # _cursor() has connected before it calls this
         idle = raw.info.transaction_status == pq.TransactionStatus.IDLE
         if limit and self.schema_name and idle:
             wanted = tuple(self._get_cursor_search_paths())
