@@ -41,7 +41,8 @@ def app_server(**env: str) -> Iterator[AppServer]:
         process = subprocess.Popen(
             [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
             cwd=ROOT,
-            env=child_env(**env),
+            # PORT as `make run` passes it: links in the server's emails point there.
+            env=child_env(**{"PORT": str(port), **env}),
             stdout=subprocess.DEVNULL,
             stderr=log,
             text=True,

@@ -107,6 +107,7 @@ FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS", default=[])
 INVITATION_TTL_DAYS = env.int("INVITATION_TTL_DAYS", default=7)
 # Tell people by email when their password or two-factor settings change.
 ACCOUNT_EMAIL_NOTIFICATIONS = True
-# scheme://host[:port] of the public site, for links in emails sent without a request
-# (default: https://BASE_DOMAIN; development: http://BASE_DOMAIN:8000).
+# scheme://host[:port] of the public site for every link in pages and emails; production
+# sets it. Unset: the origin a request came in on, and for emails without a request
+# https://BASE_DOMAIN (development: http://BASE_DOMAIN:PORT). See shared_apps/tenants/origins.py.
 PUBLIC_ORIGIN = env.str("PUBLIC_ORIGIN", default="")

@@ -10,6 +10,9 @@ DEBUG = env.strict_bool("DEBUG", default=True)
 SECRET_KEY = env.str("SECRET_KEY", default="django-insecure-dev-only-key-not-for-production-use-xx")
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = True  # http://localhost in development
+# The port `make run` serves (PORT, also handed to the worker and beat): links in emails
+# point there (shared_apps/tenants/origins.py) unless PUBLIC_ORIGIN is set.
+SERVED_PORT = env.int("PORT", default=8000)
 # Serve static files straight from the apps' folders (no collectstatic in dev and tests).
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True

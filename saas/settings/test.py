@@ -31,6 +31,9 @@ STRIPE_TEST_SECRET_KEY = env.str(
     "STRIPE_TEST_SECRET_KEY", default="sk_test_FakeStripe0000000000000000000000"
 )
 MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = True  # the tests serve http://*.localhost
+# A server process started by a test (tests/servers.py) serves PORT, as `make run` does:
+# links in its emails point there. In-process tests have none (https://localhost).
+SERVED_PORT = env.int("PORT", default=0) or None
 # A non-UTC zone shows time-zone bugs; Europe/Sofia is also the product's default.
 TIME_ZONE = "Europe/Sofia"
 # Warnings and errors only: a server process started by a test writes its log to a pipe

@@ -30,8 +30,9 @@ from shared_apps.accounts.models import Invitation, Membership, User
 from shared_apps.accounts.services import membership_create
 from shared_apps.audit.security import security_event_record
 from shared_apps.audit.services import platform_event_record
-from shared_apps.notifications.services import email_enqueue, public_origin
+from shared_apps.notifications.services import email_enqueue
 from shared_apps.tenants.models import Company
+from shared_apps.tenants.origins import public_url
 
 Role = Membership.Role
 MANAGERS = (Role.OWNER, Role.ADMIN)
@@ -54,7 +55,7 @@ def token_hash(token: str) -> str:
 
 
 def invitation_url(token: str) -> str:
-    return f"{public_origin()}/invite/{token}/"
+    return public_url(f"/invite/{token}/")
 
 
 def invitation_is_open(invitation: Invitation) -> bool:

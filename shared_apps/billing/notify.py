@@ -21,7 +21,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -46,7 +46,8 @@ from shared_apps.billing.signals import (
     billing_notice,
     billing_state_changed,
 )
-from shared_apps.notifications.services import email_enqueue, public_origin, recipient_language
+from shared_apps.notifications.services import email_enqueue, recipient_language
+from shared_apps.tenants import origins
 from shared_apps.tenants.models import Company
 
 logger = logging.getLogger(__name__)
@@ -96,8 +97,7 @@ def move_deadline(kind: str, at: datetime) -> datetime | None:
 
 def company_origin(company: Company) -> str:
     """scheme://<subdomain>.<base domain>[:port] for links in emails (no request at hand)."""
-    parts = urlsplit(public_origin())
-    return urlunsplit((parts.scheme, f"{company.subdomain}.{parts.netloc}", "", "", ""))
+    return origins.company_origin(company.subdomain)
 
 
 def billing_url(company: Company) -> str:

@@ -15,6 +15,9 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 from django.db import transaction
 
+# Links in emails follow the one rule in tenants.origins (re-exported here for callers).
+from shared_apps.tenants.origins import public_origin as public_origin
+
 if TYPE_CHECKING:
     from shared_apps.accounts.models import User
     from shared_apps.tenants.models import Company
@@ -82,15 +85,3 @@ def welcome_email_send(*, user: User, company: Company) -> None:
         },
         idempotency_key=f"welcome:{company.pk}:{user.pk}",
     )
-
-
-def public_origin() -> str:
-    """scheme://BASE_DOMAIN for links in emails (no request at hand): the PUBLIC_ORIGIN
-    setting if there is one; else development serves plain http on port 8000 and
-    everything else https."""
-    configured = getattr(settings, "PUBLIC_ORIGIN", "")
-    if configured:
-        return str(configured).rstrip("/")
-    if settings.DEBUG:
-        return f"http://{settings.BASE_DOMAIN}:8000"
-    return f"https://{settings.BASE_DOMAIN}"

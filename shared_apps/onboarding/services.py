@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest
@@ -10,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from shared_apps.accounts.models import User
 from shared_apps.notifications.services import welcome_email_send
+from shared_apps.tenants import origins
 from shared_apps.tenants.models import Company
 from shared_apps.tenants.services import company_provision
 from shared_apps.tenants.validators import validate_subdomain
@@ -42,19 +42,11 @@ def subdomain_check(*, subdomain: str) -> tuple[bool, str]:
     return True, _("“%(value)s” is available.") % {"value": subdomain}
 
 
-def _origin(request: HttpRequest, host: str) -> str:
-    """scheme://host[:port], with the scheme and port the request came in on (development
-    runs on http://localhost:8000, production on https without a port)."""
-    request_host = request.get_host()
-    port = ""
-    if not request_host.endswith("]") and ":" in request_host:
-        port = request_host.rsplit(":", 1)[1]
-    return f"{request.scheme}://{host}{':' + port if port.isdigit() else ''}"
-
-
 def public_url(request: HttpRequest, path: str) -> str:
-    return _origin(request, settings.BASE_DOMAIN) + path
+    """`path` on the public host, as served to `request` (see tenants.origins)."""
+    return origins.public_url(path, request)
 
 
 def company_url(request: HttpRequest, subdomain: str, path: str) -> str:
-    return _origin(request, f"{subdomain}.{settings.BASE_DOMAIN}") + path
+    """`path` on the company's host, as served to `request` (see tenants.origins)."""
+    return origins.company_url(subdomain, path, request)

@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime
 import logging
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit, urlunsplit
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
@@ -20,9 +19,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from shared_apps.accounts.models import Membership
-from shared_apps.notifications.services import email_enqueue, public_origin
+from shared_apps.notifications.services import email_enqueue
 from shared_apps.tenants.db import connection
 from shared_apps.tenants.models import Company
+from shared_apps.tenants.origins import company_origin as company_origin
 from tenant_apps.crm.access import crm_access
 from tenant_apps.crm.models import Activity, ActivityKind, Notification
 from tenant_apps.history.services import audit_record
@@ -48,12 +48,6 @@ def activity_record_path(activity: Activity) -> str:
     return reverse(
         "crm:organization_detail", args=[activity.organization_id], urlconf=TENANT_URLCONF
     )
-
-
-def company_origin(subdomain: str) -> str:
-    """scheme://<subdomain>.<base domain>[:port], for links in emails."""
-    parts = urlsplit(public_origin())
-    return urlunsplit((parts.scheme, f"{subdomain}.{parts.netloc}", "", "", ""))
 
 
 def _local(when: datetime.datetime, zone_name: str) -> str:
