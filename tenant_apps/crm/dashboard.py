@@ -1,5 +1,5 @@
 """Reads for the company home page: open pipeline value by stage, deals won and lost per
-month, my tasks, recent changes.
+month, my tasks, recent activity (`crm.recent`).
 
 The aggregates (pipelines, stage values, months) are cached in Redis through the `tenant`
 cache alias, whose keys carry the company's schema (`django_tenants.cache.make_key`), so one
@@ -21,8 +21,8 @@ from typing import TYPE_CHECKING, Any
 
 from django.core.cache import caches
 from django.db import transaction
-from django.db.models import CharField, Count, F, Q, Sum, Value
-from django.db.models.functions import Concat, TruncMonth
+from django.db.models import Count, F, Q, Sum
+from django.db.models.functions import TruncMonth
 from django.db.models.signals import post_save
 from django.dispatch import receiver
 from django.utils import timezone
@@ -34,13 +34,12 @@ from tenant_apps.crm.board import Total, column_summaries, pipeline_pick, totals
 from tenant_apps.crm.models import (
     Activity,
     ActivityKind,
-    Contact,
     Deal,
     DealStatus,
-    Organization,
     Pipeline,
     Stage,
 )
+from tenant_apps.crm.recent import FeedItem, recent_activity
 from tenant_apps.history.models import AuditEvent
 
 if TYPE_CHECKING:
@@ -249,86 +248,11 @@ def my_tasks(
 
 
 @dataclass
-class RecentChange:
-    event: AuditEvent
-    actor: str
-    object_name: str
-    object_kind: str  # "deal", "organization", "contact", "activity" or ""
-    object_id: int | None
-
-
-_NAMED = {
-    "crm.deal": "deal",
-    "crm.organization": "organization",
-    "crm.contact": "contact",
-    "crm.activity": "activity",
-}
-
-
-def _object_names(events: list[AuditEvent]) -> dict[tuple[str, int], str]:
-    """Names of the records the events are about: one UNION query for all kinds."""
-    ids: dict[str, set[int]] = defaultdict(set)
-    for event in events:
-        kind = _NAMED.get(event.object_type)
-        if kind and event.object_id.isdigit():
-            ids[kind].add(int(event.object_id))
-    contact_name = Concat(F("first_name"), Value(" "), F("last_name"), output_field=CharField())
-    sources: list[tuple[str, Any, Any]] = [
-        ("deal", Deal, F("name")),
-        ("organization", Organization, F("name")),
-        ("contact", Contact, contact_name),
-        ("activity", Activity, F("subject")),
-    ]
-    parts = [
-        model.objects.filter(pk__in=ids[kind])
-        .order_by()
-        .annotate(object_kind=Value(kind, output_field=CharField()), label=label)
-        .values_list("object_kind", "pk", "label")
-        for kind, model, label in sources
-        if ids.get(kind)
-    ]
-    if not parts:
-        return {}
-    rows = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
-    return {(kind, pk): (name or "").strip() for kind, pk, name in rows}
-
-
-def recent_changes(*, limit: int = 10) -> list[RecentChange]:
-    """The company's latest CRM changes with who made them: 3 queries (events, names,
-    people) whatever the limit. The caller has checked access (`dashboard_get`)."""
-    events = list(AuditEvent.objects.filter(action__startswith="crm.")[:limit])
-    names = _object_names(events)
-    actor_ids = {e.actor_id for e in events if e.actor_id is not None}
-    people = (
-        {
-            u.pk: u.get_full_name()
-            for u in User.objects.filter(pk__in=actor_ids).only("id", "full_name", "email")
-        }
-        if actor_ids
-        else {}
-    )
-    changes = []
-    for event in events:
-        kind = _NAMED.get(event.object_type, "")
-        pk = int(event.object_id) if kind and event.object_id.isdigit() else None
-        changes.append(
-            RecentChange(
-                event=event,
-                actor=people.get(event.actor_id, "") if event.actor_id else "",
-                object_name=names.get((kind, pk), "") if pk is not None else "",
-                object_kind=kind if pk is not None and (kind, pk) in names else "",
-                object_id=pk,
-            )
-        )
-    return changes
-
-
-@dataclass
 class Dashboard:
     numbers: Aggregates
     overdue: list[Activity]
     upcoming: list[Activity]
-    recent: list[RecentChange]
+    recent: list[FeedItem]
 
 
 def dashboard_get(
@@ -342,5 +266,5 @@ def dashboard_get(
         numbers=dashboard_aggregates(pipeline_id=pipeline_id, now=now),
         overdue=overdue,
         upcoming=upcoming,
-        recent=recent_changes(),
+        recent=recent_activity(),
     )

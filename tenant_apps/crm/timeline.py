@@ -21,8 +21,11 @@ from django.utils.translation import gettext as _
 
 from shared_apps.accounts.models import User
 from tenant_apps.crm.access import crm_access
+from tenant_apps.crm.merge_history import merge_lines, merge_references, merge_row
 from tenant_apps.crm.models import (
     Activity,
+    ActivityKind,
+    ActivityParticipant,
     Contact,
     CustomField,
     Note,
@@ -33,6 +36,7 @@ from tenant_apps.crm.models import (
 from tenant_apps.crm.models.base import RecordModel
 from tenant_apps.crm.sanitize import note_html
 from tenant_apps.history.models import AuditEvent
+from tenant_apps.history.services import blank_pair
 
 if TYPE_CHECKING:
     from django.utils.safestring import SafeString
@@ -47,9 +51,9 @@ _REFERENCES: dict[str, type[Model]] = {
     "pipeline": Pipeline,
     "organization": Organization,
     "contacts": Contact,
-    "merged_from": Contact,
-    "merged_into": Contact,
 }
+# The record models whose merges the timeline puts in words (see crm.merge_history).
+_MERGED: dict[str, type[Model]] = {"crm.contact": Contact, "crm.organization": Organization}
 _HIDDEN = frozenset({"stage_changed_at", "search_text", "version", "updated_at"})
 
 
@@ -85,6 +89,8 @@ class Entry:
     note_html: SafeString | None = None
     action: str = ""
     changes: list[FieldChange] = field(default_factory=list)
+    participants: list[str] = field(default_factory=list)  # a meeting's, by name
+    summary: list[str] = field(default_factory=list)  # sentences, e.g. what a merge moved
 
 
 @dataclass
@@ -93,15 +99,36 @@ class TimelinePage:
     entries: list[Entry]
     page: int
     has_next: bool
+    show: str = ""  # one of `SHOW` ("" for everything)
 
 
 def _link(record: RecordModel) -> dict[str, Any]:
     return {str(type(record)._meta.model_name): record}
 
 
-def record_timeline(*, actor: User, record: RecordModel, page: int = 1) -> TimelinePage:
+def timeline_filters() -> list[tuple[str, str]]:
+    """What the timeline can be narrowed to (`?show=call`), with labels."""
+    return [
+        ("", _("Everything")),
+        (ActivityKind.TASK, _("Tasks")),
+        (ActivityKind.CALL, _("Calls")),
+        (ActivityKind.MEETING, _("Meetings")),
+        (ActivityKind.EMAIL, _("Emails")),
+        ("note", _("Notes")),
+    ]
+
+
+SHOW = frozenset({*ActivityKind.values, "note"})
+
+
+def record_timeline(
+    *, actor: User, record: RecordModel, page: int = 1, show: str = ""
+) -> TimelinePage:
+    """A page of the record's timeline; `show` narrows it to one kind of activity or to
+    notes (anything else shows everything)."""
     crm_access(actor=actor, action="view")
     page = max(page, 1)
+    show = show if show in SHOW else ""
     link = _link(record)
     activities = Activity.objects.filter(**link).annotate(
         k=Value("activity", output_field=CharField()),
@@ -114,11 +141,19 @@ def record_timeline(*, actor: User, record: RecordModel, page: int = 1) -> Timel
     events = AuditEvent.objects.filter(
         object_type=type(record)._meta.label_lower, object_id=str(record.pk)
     ).annotate(k=Value("event", output_field=CharField()), rid=F("id"), ts=F("created_at"))
-    union = (
-        activities.values_list("k", "rid", "ts")
-        .union(notes.values_list("k", "rid", "ts"), events.values_list("k", "rid", "ts"), all=True)
-        .order_by("-ts", "-rid")
-    )
+    union: Any
+    if show in ActivityKind.values:
+        union = activities.filter(kind=show).values_list("k", "rid", "ts").order_by("-ts", "-rid")
+    elif show == "note":
+        union = notes.values_list("k", "rid", "ts").order_by("-ts", "-rid")
+    else:
+        union = (
+            activities.values_list("k", "rid", "ts")
+            .union(
+                notes.values_list("k", "rid", "ts"), events.values_list("k", "rid", "ts"), all=True
+            )
+            .order_by("-ts", "-rid")
+        )
     start = (page - 1) * PER_PAGE
     keys = list(union[start : start + PER_PAGE + 1])
     has_next = len(keys) > PER_PAGE
@@ -131,13 +166,16 @@ def record_timeline(*, actor: User, record: RecordModel, page: int = 1) -> Timel
     loaded_events = _by_id(AuditEvent.objects.all(), ids["event"])
     pinned_notes = (
         list(Note.objects.filter(**link, pinned=True).order_by("-created_at", "-id"))
-        if page == 1
+        if page == 1 and show in ("", "note")
         else []
     )
     authors = _authors(
         notes=[*loaded_notes.values(), *pinned_notes], activities=loaded_activities.values()
     )
-    names = _names(loaded_events.values(), loaded_activities.values(), authors.values())
+    participants = _participants(loaded_activities.values())
+    names = _names(
+        loaded_events.values(), loaded_activities.values(), authors.values(), participants
+    )
     entries = []
     for kind, pk, _ts in keys:
         if kind == "activity":
@@ -149,6 +187,10 @@ def record_timeline(*, actor: User, record: RecordModel, page: int = 1) -> Timel
                     actor=names.user(authors.get(("crm.activity", pk))),
                     activity=activity,
                     assignee=names.user(activity.assignee_id),
+                    participants=[
+                        names.name(Contact, cid) if cid is not None else names.user(uid)
+                        for cid, uid in participants.get(pk, [])
+                    ],
                 )
             )
         elif kind == "note":
@@ -156,7 +198,22 @@ def record_timeline(*, actor: User, record: RecordModel, page: int = 1) -> Timel
         else:
             entries.append(_event_entry(loaded_events[pk], record, names))
     pinned = [_note_entry(note, authors, names) for note in pinned_notes]
-    return TimelinePage(pinned=pinned, entries=entries, page=page, has_next=has_next)
+    return TimelinePage(pinned=pinned, entries=entries, page=page, has_next=has_next, show=show)
+
+
+def _participants(activities: Iterable[Activity]) -> dict[int, list[tuple[int | None, int | None]]]:
+    """(contact id, user id) of each meeting's participants; one query when the page holds
+    a meeting, none otherwise."""
+    meetings = [a.pk for a in activities if a.kind == ActivityKind.MEETING]
+    if not meetings:
+        return {}
+    found: dict[int, list[tuple[int | None, int | None]]] = {}
+    rows = ActivityParticipant.objects.filter(activity_id__in=meetings).order_by("id")
+    for activity_id, contact_id, user_id in rows.values_list(
+        "activity_id", "contact_id", "user_id"
+    ):
+        found.setdefault(activity_id, []).append((contact_id, user_id))
+    return found
 
 
 def _by_id(queryset: Any, pks: list[int]) -> dict[int, Any]:
@@ -221,7 +278,10 @@ def _labels(model: type[Model], pks: set[int]) -> Any:
 
 
 def _names(
-    events: Iterable[AuditEvent], activities: Iterable[Activity], author_ids: Iterable[int]
+    events: Iterable[AuditEvent],
+    activities: Iterable[Activity],
+    author_ids: Iterable[int],
+    participants: dict[int, list[tuple[int | None, int | None]]] | None = None,
 ) -> _Names:
     """Every name a page shows, in one query (a UNION over users, stages, pipelines,
     organizations and contacts), so the count does not depend on what the page holds."""
@@ -229,6 +289,10 @@ def _names(
     for event in events:
         if event.actor_id is not None:
             wanted[User].add(event.actor_id)
+        merged = _MERGED.get(event.object_type) if event.action.endswith(".merged") else None
+        if merged is not None:
+            for referenced, pks in merge_references(event.changes, merged).items():
+                wanted.setdefault(referenced, set()).update(pks)
         for name, pair in event.changes.items():
             model = _REFERENCES.get(name)
             if model is None or not isinstance(pair, list):
@@ -239,6 +303,12 @@ def _names(
     for activity in activities:
         if activity.assignee_id is not None:
             wanted[User].add(activity.assignee_id)
+    for people in (participants or {}).values():
+        for contact_id, user_id in people:
+            if contact_id is not None:
+                wanted.setdefault(Contact, set()).add(contact_id)
+            if user_id is not None:
+                wanted[User].add(user_id)
     parts = [_labels(model, pks) for model, pks in wanted.items() if pks]
     found: dict[str, dict[int, str]] = {}
     if parts:
@@ -260,13 +330,31 @@ def _note_entry(note: Note, authors: dict[tuple[str, int], int], names: _Names) 
 
 def _event_entry(event: AuditEvent, record: RecordModel, names: _Names) -> Entry:
     kind = "stage" if event.action == "crm.deal.stage_moved" else "change"
+    model = type(record)
+    changes, summary = event.changes, []
+    if event.action.endswith(".merged"):
+        row, changes = merge_row(event.changes)
+        summary = merge_lines(
+            row,
+            name_of=lambda pk: names.name(model, pk),
+            label=lambda name: _merge_label(model, name),
+            show=lambda name, value: _show(model, name, value, names),
+        )
     return Entry(
         kind,
         event.created_at,
         actor=names.user(event.actor_id),
         action=event.action.rsplit(".", 1)[-1],
-        changes=list(_changes(event.changes, type(record), names)),
+        changes=list(_changes(changes, model, names)),
+        summary=summary,
     )
+
+
+def _merge_label(model: type[Model], name: str) -> str:
+    if name.startswith("custom_fields."):
+        key = name.removeprefix("custom_fields.")
+        return _custom_labels(model).get(key, key)
+    return _label(model, name, _extra_labels())
 
 
 def _custom_labels(model: type[Model]) -> dict[str, str]:
@@ -281,6 +369,8 @@ def _changes(changes: dict[str, Any], model: type[Model], names: _Names) -> Iter
         if name in _HIDDEN or not isinstance(pair, list) or len(pair) != 2:
             continue
         old, new = pair
+        if blank_pair(pair) or old == new:  # rows written before blank pairs were dropped
+            continue
         if name == "custom_fields":
             yield from _custom_changes(old or {}, new or {}, model)
             continue

@@ -13,11 +13,22 @@ if TYPE_CHECKING:
 def audit_record(
     *, actor: User | None, action: str, target: models.Model, changes: dict[str, Any] | None = None
 ) -> AuditEvent:
-    """Record a write in the current company's schema, inside the caller's transaction."""
+    """Record a write in the current company's schema, inside the caller's transaction.
+    An old → new pair where both sides are blank (None, "", [] or {}) is dropped: it changed
+    nothing a person could see."""
     return AuditEvent.objects.create(
         actor=actor,
         action=action,
         object_type=target._meta.label_lower,
         object_id=str(target.pk),
-        changes=changes or {},
+        changes={k: v for k, v in (changes or {}).items() if not blank_pair(v)},
     )
+
+
+def _blank(value: Any) -> bool:
+    return value is None or value == "" or value == [] or value == {}
+
+
+def blank_pair(value: Any) -> bool:
+    """An audit `[old, new]` pair with nothing on either side."""
+    return isinstance(value, list) and len(value) == 2 and _blank(value[0]) and _blank(value[1])

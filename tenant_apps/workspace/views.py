@@ -10,7 +10,6 @@ from django.views.decorators.http import require_GET
 
 from tenant_apps.crm.dashboard import dashboard_get
 from tenant_apps.workspace.chart import won_lost_chart
-from tenant_apps.workspace.labels import action_label
 
 if TYPE_CHECKING:
     from shared_apps.accounts.models import User
@@ -29,6 +28,6 @@ def home(request: HttpRequest) -> HttpResponse:
             "dashboard": data,
             "numbers": data.numbers,
             "chart": won_lost_chart(data.numbers.months),
-            "recent": [(change, action_label(change.event.action)) for change in data.recent],
+            "recent": data.recent,
         },
     )

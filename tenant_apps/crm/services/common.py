@@ -42,6 +42,12 @@ def json_value(value: Any) -> Any:
     return value
 
 
+def is_blank(value: Any) -> bool:
+    """Nothing there: None, "" or an empty list or mapping. A change from one blank to
+    another (None → "") is no change worth an audit line."""
+    return value is None or value == "" or value == [] or value == {}
+
+
 def fields_assign(
     instance: models.Model, values: Mapping[str, Any], *, allowed: Iterable[str]
 ) -> Changes:
@@ -57,12 +63,12 @@ def fields_assign(
         if field.many_to_one:
             old_id = getattr(instance, f"{name}_id")
             new_id = new.pk if new is not None else None
-            if old_id != new_id:
+            if old_id != new_id and not (is_blank(old_id) and is_blank(new_id)):
                 changes[name] = [old_id, new_id]
             setattr(instance, name, new)
             continue
         old = getattr(instance, name)
-        if old != new:
+        if old != new and not (is_blank(old) and is_blank(new)):
             changes[name] = [json_value(old), json_value(new)]
         setattr(instance, name, new)
     return changes
@@ -297,9 +303,13 @@ def record_validate(
 
 
 def created_changes(instance: models.Model, names: Iterable[str]) -> Changes:
+    """The fields a new row was created with, as None → value; blank ones are left out
+    (a new record without an owner is not an "Owner: — → —" change)."""
     changes: Changes = {}
     for name in names:
         field = instance._meta.get_field(name)
         attname = f"{name}_id" if field.many_to_one else name
-        changes[name] = [None, json_value(getattr(instance, attname))]
+        value = getattr(instance, attname)
+        if not is_blank(value):
+            changes[name] = [None, json_value(value)]
     return changes
