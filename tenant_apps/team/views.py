@@ -90,7 +90,8 @@ def _run(request: HttpRequest, action: Callable[[], object], success: str) -> Ht
 def _page(request: HttpRequest, invite_form: InvitationForm, status: int = 200) -> HttpResponse:
     company = request.tenant  # type: ignore[attr-defined]
     me: Membership = request.membership  # type: ignore[attr-defined]
-    members = Membership.objects.filter(company_id=company.pk).select_related("user")
+    members = list(Membership.objects.filter(company_id=company.pk).select_related("user"))
+    owners = [m.pk for m in members if m.role == Membership.Role.OWNER]
     invitations = Invitation.objects.filter(
         company_id=company.pk,
         accepted_at__isnull=True,
@@ -104,6 +105,9 @@ def _page(request: HttpRequest, invite_form: InvitationForm, status: int = 200) 
             "company": company,
             "me": me,
             "is_owner": me.role == Membership.Role.OWNER,
+            # The only owner can neither leave nor change their own role (the services
+            # refuse it): the page does not offer it and says why.
+            "sole_owner_pk": owners[0] if len(owners) == 1 else None,
             "members": sorted(members, key=lambda m: (m.user.full_name or m.user.email).lower()),
             "invitations": [(i, i.expires_at <= now) for i in invitations],
             "invite_form": invite_form,

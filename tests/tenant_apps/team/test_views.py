@@ -241,3 +241,33 @@ class TestActions:
 
     def test_get_on_an_action_is_405(self, alpha: Company) -> None:
         assert client_for(owner(alpha)).get("/team/invite/").status_code == 405
+
+
+class TestSoleOwner:
+    """The only owner is not offered what the services would refuse, and is told why."""
+
+    def test_sole_owner_is_not_offered_leave_or_change_role_on_themselves(
+        self, alpha: Company
+    ) -> None:
+        me = owner(alpha)
+        other = member(alpha, Role.MEMBER)
+        page = client_for(me).get("/team/").content.decode()
+        assert f"/team/members/{me.uuid}/role/" not in page
+        assert f"/team/members/{me.uuid}/remove/" not in page
+        assert "Leave" not in page
+        assert "You are the only owner, so you cannot leave or change your role." in page
+        # the others' actions are still there
+        assert f"/team/members/{other.user.uuid}/role/" in page
+
+    def test_with_a_second_owner_both_may_leave(self, alpha: Company) -> None:
+        me = owner(alpha)
+        member(alpha, Role.OWNER)
+        page = client_for(me).get("/team/").content.decode()
+        assert f"/team/members/{me.uuid}/role/" in page
+        assert "Leave" in page
+        assert "You are the only owner" not in page
+
+    def test_admin_is_told_why_owners_have_no_actions(self, alpha: Company) -> None:
+        page = client_for(member(alpha, Role.ADMIN).user).get("/team/").content.decode()
+        assert f"/team/members/{owner(alpha).uuid}/role/" not in page
+        assert "The only owner. Only they can transfer ownership." in page
