@@ -6,6 +6,7 @@ and configure pipelines and custom fields.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Literal
 
 from django.core.exceptions import PermissionDenied
@@ -66,3 +67,11 @@ def crm_access(*, actor: User | None, action: CrmAction) -> str:
 def is_company_member(user_id: int) -> bool:
     memberships = _company_memberships()
     return memberships is not None and memberships.filter(user_id=user_id).exists()
+
+
+def members_among(user_ids: Iterable[int]) -> set[int]:
+    """Those of `user_ids` who are members of the current company. One query."""
+    memberships = _company_memberships()
+    if memberships is None:
+        return set()
+    return set(memberships.filter(user_id__in=list(user_ids)).values_list("user_id", flat=True))

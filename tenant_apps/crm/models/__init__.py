@@ -1,4 +1,11 @@
-from tenant_apps.crm.models.activities import Activity, ActivityKind, Note
+from tenant_apps.crm.models.activities import (
+    Activity,
+    ActivityKind,
+    ActivityParticipant,
+    CallOutcome,
+    EmailDirection,
+    Note,
+)
 from tenant_apps.crm.models.contacts import Contact, ContactEmail, ContactPhone, LifecycleStage
 from tenant_apps.crm.models.custom_fields import CustomField, CustomFieldEntity, CustomFieldType
 from tenant_apps.crm.models.deals import Deal, DealStatus
@@ -11,6 +18,8 @@ from tenant_apps.crm.models.tags import Tag
 __all__ = [
     "Activity",
     "ActivityKind",
+    "ActivityParticipant",
+    "CallOutcome",
     "Contact",
     "ContactEmail",
     "ContactPhone",
@@ -19,6 +28,7 @@ __all__ = [
     "CustomFieldType",
     "Deal",
     "DealStatus",
+    "EmailDirection",
     "LifecycleStage",
     "Note",
     "Notification",

@@ -54,7 +54,30 @@ class ActivityKind(models.TextChoices):
     EMAIL = "email", _("Email")
 
 
+class CallOutcome(models.TextChoices):
+    CONNECTED = "connected", _("Connected")
+    NO_ANSWER = "no_answer", _("No answer")
+    VOICEMAIL = "voicemail", _("Left voicemail")
+    BUSY = "busy", _("Busy")
+    WRONG_NUMBER = "wrong_number", _("Wrong number")
+
+
+class EmailDirection(models.TextChoices):
+    OUTGOING = "out", _("Sent")
+    INCOMING = "in", _("Received")
+
+
+# A call or meeting lasts at most a day; longer is a typing mistake.
+MAX_DURATION_MINUTES = 24 * 60
+# The description (an email's body, a call's or meeting's notes), like a note's text.
+MAX_DESCRIPTION = 20000
+
+
 class Activity(LinkedModel):
+    """A task (due time, assignee, done) or a logged call (outcome, duration), meeting
+    (start, end, location, participants) or email (direction; subject and body in
+    `subject`/`description`). Kind-specific fields stay blank on the other kinds."""
+
     Kind = ActivityKind
 
     kind = models.CharField(_("kind"), max_length=16, choices=ActivityKind.choices)
@@ -66,6 +89,16 @@ class Activity(LinkedModel):
     assignee = user_reference(_("assignee"))
     # Set when the due-time reminder went out, so that it goes out once.
     reminder_sent_at = models.DateTimeField(_("reminder sent"), null=True, blank=True)
+    call_outcome = models.CharField(
+        _("outcome"), max_length=16, choices=CallOutcome.choices, blank=True
+    )
+    duration_minutes = models.PositiveIntegerField(_("duration (minutes)"), null=True, blank=True)
+    starts_at = models.DateTimeField(_("starts"), null=True, blank=True)
+    ends_at = models.DateTimeField(_("ends"), null=True, blank=True)
+    location = models.CharField(_("location"), max_length=200, blank=True)
+    email_direction = models.CharField(
+        _("direction"), max_length=8, choices=EmailDirection.choices, blank=True
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -78,6 +111,21 @@ class Activity(LinkedModel):
                 violation_error_message=_("Link it to an organization, a contact or a deal."),
             ),
             one_of("kind", ActivityKind.values, "crm_activity_kind_valid"),
+            one_of("call_outcome", ["", *CallOutcome.values], "crm_activity_outcome_valid"),
+            one_of("email_direction", ["", *EmailDirection.values], "crm_activity_direction_valid"),
+            models.CheckConstraint(
+                condition=models.Q(duration_minutes__isnull=True)
+                | models.Q(duration_minutes__lte=MAX_DURATION_MINUTES),
+                name="crm_activity_duration_range",
+                violation_error_message=_("A duration is at most 1440 minutes (a day)."),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(ends_at__isnull=True)
+                | models.Q(starts_at__isnull=True)
+                | models.Q(ends_at__gte=models.F("starts_at")),
+                name="crm_activity_ends_after_start",
+                violation_error_message=_("The end cannot be before the start."),
+            ),
         ]
         indexes = [
             models.Index(fields=["organization", "-created_at"], name="crm_activity_org_idx"),
@@ -128,3 +176,49 @@ class Note(LinkedModel):
 
     def __str__(self) -> str:
         return self.body[:50]
+
+
+class ActivityParticipant(CrmModel):
+    """Who took part in a meeting: one of the company's contacts or one of its members
+    (users live in the public schema: no database constraint, as for owners)."""
+
+    activity = models.ForeignKey(
+        Activity, on_delete=models.CASCADE, related_name="participants", verbose_name=_("activity")
+    )
+    contact = models.ForeignKey(
+        Contact,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("contact"),
+    )
+    user = user_reference(_("member"))
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("participant")
+        verbose_name_plural = _("participants")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(contact__isnull=False, user__isnull=True)
+                | models.Q(contact__isnull=True, user__isnull=False),
+                name="crm_participant_contact_or_user",
+            ),
+            models.UniqueConstraint(
+                fields=["activity", "contact"],
+                name="crm_participant_contact_once",
+                condition=models.Q(contact__isnull=False),
+            ),
+            models.UniqueConstraint(
+                fields=["activity", "user"],
+                name="crm_participant_user_once",
+                condition=models.Q(user__isnull=False),
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["contact"], name="crm_participant_contact_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.contact or self.user)
