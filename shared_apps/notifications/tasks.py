@@ -48,13 +48,18 @@ class BriefPublishTask(app.Task):
 
 
 def email_render(*, template: str, context: dict[str, Any], language: str) -> tuple[str, str, str]:
-    """(subject, text, html) of `templates/email/<template>.*` in `language`."""
+    """(subject, text, html) of `templates/email/<template>.*` in `language`.
+
+    The subject and the text part are plain text (their templates turn autoescape off):
+    the subject is one line, whatever line breaks a company or record name brings. The HTML
+    part escapes every value, the subject too: layout.html shows it in <title> as
+    `email_subject`, a variable, never by including the plain-text subject template."""
     with translation.override(language):
         ctx = {**context, "language": language}
-        subject = render_to_string(f"email/{template}.subject.txt", ctx)
+        subject = " ".join(render_to_string(f"email/{template}.subject.txt", ctx).split())
         text = render_to_string(f"email/{template}.txt", ctx)
-        html = render_to_string(f"email/{template}.html", ctx)
-    return " ".join(subject.split()), text.strip() + "\n", html
+        html = render_to_string(f"email/{template}.html", {**ctx, "email_subject": subject})
+    return subject, text.strip() + "\n", html
 
 
 @io_task(name="notifications.send_email", base=BriefPublishTask, ignore_result=True)

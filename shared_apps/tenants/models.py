@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_tenants.models import DomainMixin, TenantMixin
 
-from shared_apps.tenants.validators import validate_subdomain
+from shared_apps.tenants.validators import validate_company_name, validate_subdomain
 
 
 class Company(TenantMixin):
@@ -34,7 +34,7 @@ class Company(TenantMixin):
     auto_drop_schema = False
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    name = models.CharField(_("name"), max_length=200)
+    name = models.CharField(_("name"), max_length=200, validators=[validate_company_name])
     subdomain = models.CharField(
         _("subdomain"), max_length=63, unique=True, validators=[validate_subdomain]
     )

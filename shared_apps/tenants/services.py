@@ -21,7 +21,11 @@ from shared_apps.tenants.db import connection
 from shared_apps.tenants.models import Company, Domain
 from shared_apps.tenants.schema_template import connection_search_path, quote, template_state_get
 from shared_apps.tenants.selectors import routing_forget
-from shared_apps.tenants.validators import schema_name_for, validate_subdomain
+from shared_apps.tenants.validators import (
+    schema_name_for,
+    validate_company_name,
+    validate_subdomain,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -40,6 +44,11 @@ def _validate(*, name: str, subdomain: str, owner_email: str) -> None:
         errors.setdefault("name", []).append(
             ValidationError(_("Enter the company name."), code="required")
         )
+    else:
+        try:
+            validate_company_name(name)
+        except ValidationError as exc:
+            errors.setdefault("name", []).extend(exc.error_list)
     try:
         validate_subdomain(subdomain)
     except ValidationError as exc:
