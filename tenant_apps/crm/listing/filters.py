@@ -38,6 +38,13 @@ def day_start(day: datetime.date) -> datetime.datetime:
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
 
 
+def _day_start_or_none(day: datetime.date, *, days: int = 0) -> datetime.datetime | None:
+    try:
+        return day_start(day + datetime.timedelta(days=days)).astimezone(datetime.UTC)
+    except (OverflowError, ValueError):
+        return None
+
+
 @dataclass(frozen=True)
 class Filter:
     name: str
@@ -197,11 +204,14 @@ class DateRange(Filter):
         start, end = cleaned.get(f"{self.name}_from"), cleaned.get(f"{self.name}_to")
         condition = Q()
         if self.kind == "datetime":
-            if start:
-                condition &= Q(**{f"{self.lookup}__gte": day_start(start)})
-            if end:
-                end_next = day_start(end + datetime.timedelta(days=1))
-                condition &= Q(**{f"{self.lookup}__lt": end_next})
+            # a day at the edge of the calendar (0001-01-01, 9999-12-31) has no midnight
+            # before / after it that Python can hold: that bound then leaves nothing out
+            low = _day_start_or_none(start) if start else None
+            high = _day_start_or_none(end, days=1) if end else None
+            if low is not None:
+                condition &= Q(**{f"{self.lookup}__gte": low})
+            if high is not None:
+                condition &= Q(**{f"{self.lookup}__lt": high})
         else:
             as_value = (lambda d: d.isoformat()) if self.kind == "isodate" else (lambda d: d)
             if start:

@@ -8,6 +8,14 @@ flipped). Each condition is written as `key >= v AND (key > v OR (key = v AND pk
 the first part lets PostgreSQL seek in an index on the key instead of reading every earlier
 row, the rest settles ties on the key by pk. The last page is the first page of the reverse
 order, so it is as fast as the first.
+
+A list may also annotate `_sort_group`, a NOT NULL key sorted before `_sort_key` (deals by
+amount are grouped by currency). Rows are then ordered by `(_sort_group, _sort_key, pk)` and
+the seek is one row comparison, `(group, key, pk) > (g, v, id)`, which PostgreSQL answers
+from an index on those three columns; both keys must then be NOT NULL.
+
+A cursor comes from the query string: `cursor_fits` checks that its values have the types
+of the sort's columns (and are in their range) before any of them reaches the database.
 """
 
 from __future__ import annotations
@@ -15,13 +23,18 @@ from __future__ import annotations
 import base64
 import datetime
 import json
+import math
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import F, Q, QuerySet
+from django.db.models import BooleanField, F, Field, Func, Q, QuerySet, Value
 
 KEY = "_sort_key"
+GROUP = "_sort_group"
+PK_MAX = 2**63 - 1
+# Far beyond any amount or count the lists hold, well inside PostgreSQL's numeric range.
+DECIMAL_MAX_EXPONENT = 40
 
 
 class BadCursor(ValueError):
@@ -37,6 +50,8 @@ def _dump(value: Any) -> Any:
         return {"dt": value.isoformat()}
     if isinstance(value, datetime.date):
         return {"date": value.isoformat()}
+    if isinstance(value, tuple):
+        return {"t": [_dump(v) for v in value]}
     raise TypeError(type(value))
 
 
@@ -52,6 +67,8 @@ def _load(value: Any) -> Any:
                 return datetime.datetime.fromisoformat(raw)
             if tag == "date":
                 return datetime.date.fromisoformat(raw)
+        if tag == "t" and isinstance(raw, list) and len(raw) == 2:
+            return tuple(_load(v) for v in raw)
     raise BadCursor
 
 
@@ -67,20 +84,119 @@ def cursor_decode(cursor: str) -> tuple[Any, int]:
         if not isinstance(pk, int) or isinstance(pk, bool):
             raise BadCursor
         return _load(value), pk
-    except (ValueError, TypeError, UnicodeDecodeError) as exc:
+    # ArithmeticError: Decimal's InvalidOperation; RecursionError: deeply nested JSON
+    except (ValueError, TypeError, ArithmeticError, RecursionError) as exc:
         raise BadCursor from exc
 
 
+_TEXT = {"CharField", "TextField", "EmailField", "SlugField", "URLField"}
+_INTEGER = {
+    "AutoField",
+    "BigAutoField",
+    "SmallAutoField",
+    "IntegerField",
+    "BigIntegerField",
+    "SmallIntegerField",
+    "PositiveIntegerField",
+    "PositiveBigIntegerField",
+    "PositiveSmallIntegerField",
+}
+
+
+def value_fits(value: Any, field: Field[Any, Any]) -> bool:
+    """Whether `value` (from a cursor) can be compared with a column of `field`'s type
+    without a database error: the right Python type, and in the column's range."""
+    if value is None:
+        return True
+    kind = field.get_internal_type()
+    if kind in _TEXT:
+        return isinstance(value, str) and "\x00" not in value
+    if kind == "BooleanField":
+        return isinstance(value, bool)
+    if isinstance(value, bool):
+        return False
+    if kind in _INTEGER:
+        return isinstance(value, int) and -PK_MAX - 1 <= value <= PK_MAX
+    if kind == "FloatField":
+        return isinstance(value, int | float) and math.isfinite(value) and abs(value) < 1e300
+    if kind == "DecimalField":
+        return (
+            isinstance(value, Decimal)
+            and value.is_finite()
+            and abs(value.adjusted()) <= DECIMAL_MAX_EXPONENT
+        )
+    if kind == "DateTimeField":
+        return isinstance(value, datetime.datetime) and value.utcoffset() is not None
+    if kind == "DateField":
+        return isinstance(value, datetime.date) and not isinstance(value, datetime.datetime)
+    return False
+
+
+def _keys(qs: QuerySet[Any]) -> list[str]:
+    return [GROUP, KEY] if GROUP in qs.query.annotations else [KEY]
+
+
+def cursor_fits(cursor: tuple[Any, int], qs: QuerySet[Any]) -> bool:
+    """Whether a decoded cursor belongs to `qs`'s sort: a (group, key) pair for a grouped
+    sort, each value of its column's type, and a pk in range."""
+    value, pk = cursor
+    if not isinstance(pk, int) or isinstance(pk, bool) or not 0 <= pk <= PK_MAX:
+        return False
+    keys = _keys(qs)
+    values = value if len(keys) == 2 else (value,)
+    if not isinstance(values, tuple) or len(values) != len(keys):
+        return False
+    if len(keys) == 2 and values[0] is None:  # the group is NOT NULL
+        return False
+    annotations = qs.query.annotations
+    return all(
+        value_fits(v, annotations[k].output_field) for k, v in zip(keys, values, strict=True)
+    )
+
+
 def ordered(qs: QuerySet[Any], *, descending: bool) -> QuerySet[Any]:
+    keys = [*_keys(qs), "pk"]
     if descending:
-        return qs.order_by(F(KEY).desc(), F("pk").desc())
-    return qs.order_by(F(KEY).asc(), F("pk").asc())
+        return qs.order_by(*(F(k).desc() for k in keys))
+    return qs.order_by(*(F(k).asc() for k in keys))
+
+
+class _RowCompare(Func):
+    """`(a, b, c) > (x, y, z)` (or `<`): PostgreSQL seeks it in an index on (a, b, c)."""
+
+    output_field = BooleanField()
+    conditional = True
+
+    def __init__(self, left: list[Any], right: list[Any], op: str) -> None:
+        super().__init__(*left, *right)
+        self.op = op
+
+    def as_sql(  # type: ignore[override]
+        self, compiler: Any, connection: Any, **extra: Any
+    ) -> tuple[str, list[Any]]:
+        parts: list[str] = []
+        params: list[Any] = []
+        for expression in self.get_source_expressions():
+            sql, p = compiler.compile(expression)
+            parts.append(sql)
+            params.extend(p)
+        half = len(parts) // 2
+        return f"({', '.join(parts[:half])}) {self.op} ({', '.join(parts[half:])})", params
 
 
 def after(value: Any, pk: int, *, descending: bool, nullable: bool = True) -> Q:
     """Rows after (value, pk) in the order (ascending or descending, PostgreSQL's NULLs).
     For a key that is never NULL, `nullable=False` leaves out the NULL branch, whose OR
-    would keep PostgreSQL from seeking in the index."""
+    would keep PostgreSQL from seeking in the index. A tuple `value` is (group, key) of a
+    grouped sort (both NOT NULL)."""
+    if isinstance(value, tuple):
+        group, key = value
+        compare = _RowCompare(
+            [F(GROUP), F(KEY), F("pk")],
+            [Value(group), Value(key), Value(pk)],
+            "<" if descending else ">",
+        )
+        return Q(compare)
     if not descending:
         if value is None:  # NULLs come last: only NULL rows with a greater pk follow
             return Q(**{f"{KEY}__isnull": True, "pk__gt": pk})
@@ -105,8 +221,14 @@ class Page:
     number: int | None  # known for offset pages and the first page
 
 
+def row_value(row: Any) -> Any:
+    if hasattr(row, GROUP):
+        return (getattr(row, GROUP), getattr(row, KEY))
+    return getattr(row, KEY)
+
+
 def _cursor(row: Any) -> str:
-    return cursor_encode(getattr(row, KEY), row.pk)
+    return cursor_encode(row_value(row), row.pk)
 
 
 def _page(rows: list[Any], has_next: bool, has_previous: bool, number: int | None) -> Page:
@@ -151,10 +273,13 @@ def page_get(
         # Offset pages: find the row just before the page with a narrow query (key and pk
         # only: no joins, no wide rows, often index-only), then seek from it.
         skip = (number - 1) * size
-        boundary = list(ordered(qs, descending=descending).values_list(KEY, "pk")[skip - 1 : skip])
+        keys = _keys(qs)
+        narrow = ordered(qs, descending=descending).values_list(*keys, "pk")
+        boundary = list(narrow[skip - 1 : skip])
         if not boundary:
             return _page([], False, True, number)
-        value, pk = boundary[0]
+        *values, pk = boundary[0]
+        value = tuple(values) if len(values) == 2 else values[0]
         seek = after(value, pk, descending=descending, nullable=nullable)
         rows = list(ordered(qs.filter(seek), descending=descending)[: size + 1])
         return _page(rows[:size], len(rows) > size, True, number)

@@ -30,6 +30,9 @@ DEFAULT_PAGE_SIZE = 50
 PAGING_PARAMS = ("after", "before", "page")
 # Parameters a saved view keeps (with every filter's own names).
 VIEW_PARAMS = ("sort", "cols", "per_page")
+# `page=<n>` beyond this is refused when the row count is not known (an OFFSET past it
+# would overflow PostgreSQL's bigint).
+MAX_PAGE = 10**9
 
 
 @dataclass
@@ -145,8 +148,12 @@ def rows_filtered(state: ListState, *, actor: User) -> QuerySet[Any]:
     return qs.annotate(**{keyset.KEY: state.sort_column.sort()})
 
 
-def page_read(state: ListState, qs: QuerySet[Any], params: QueryDict) -> keyset.Page:
-    """The page the query string asks for: `after`, `before`, `page=last` or `page=<n>`."""
+def page_read(
+    state: ListState, qs: QuerySet[Any], params: QueryDict, *, total: int | None = None
+) -> keyset.Page:
+    """The page the query string asks for: `after`, `before`, `page=last` or `page=<n>`.
+    A cursor that is not one of this sort's (or not one at all) gives the first page, a
+    page number past the end (`total` rows) the last one, each with a message."""
     nullable = state.sort_column.sort_nullable(state.spec.model)
     common: dict[str, Any] = {
         "descending": state.descending,
@@ -159,6 +166,8 @@ def page_read(state: ListState, qs: QuerySet[Any], params: QueryDict) -> keyset.
             try:
                 cursor = keyset.cursor_decode(raw)
             except keyset.BadCursor:
+                cursor = None
+            if cursor is None or not keyset.cursor_fits(cursor, qs):
                 state.errors.append(_("That page link is not valid; showing the first page."))
                 break
             if name == "after":
@@ -169,13 +178,20 @@ def page_read(state: ListState, qs: QuerySet[Any], params: QueryDict) -> keyset.
         return keyset.page_get(qs, **common, last=True)
     number = 1
     if page:
-        try:
-            number = int(page)
-        except ValueError:
+        if page.isascii() and page.isdigit():
+            # int() refuses more than 4300 digits; anything that long is past the end
+            number = int(page) if len(page) <= 30 else MAX_PAGE + 1
+        else:
             number = 0
         if number < 1:
             state.errors.append(_("That page number is not valid; showing the first page."))
             number = 1
+    pages = MAX_PAGE if total is None else max(1, -(-total // state.per_page))
+    if number > pages:
+        state.errors.append(
+            _("There is no page %(number)s; showing the last page.") % {"number": page}
+        )
+        return keyset.page_get(qs, **common, last=True)
     return keyset.page_get(qs, **common, number=number)
 
 
@@ -196,7 +212,7 @@ def export_rows(state: ListState, qs: QuerySet[Any], *, chunk: int = 500) -> Ite
         if not page.has_next:
             return
         last = page.rows[-1]
-        cursor = (getattr(last, keyset.KEY), last.pk)
+        cursor = (keyset.row_value(last), last.pk)
 
 
 def view_query(params: QueryDict, filter_names: Sequence[str]) -> dict[str, list[str]]:

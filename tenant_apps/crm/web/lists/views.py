@@ -115,7 +115,7 @@ def _render(
     state, members = _state(request, spec)
     qs = lq.rows_filtered(state, actor=actor)
     total = qs.count()
-    page = lq.page_read(state, qs, request.GET)
+    page = lq.page_read(state, qs, request.GET, total=total)
     role = request.membership.role  # type: ignore[attr-defined]
     actions = role_actions(spec, role)
     views = list(saved_views_visible(actor=actor, entity=spec.entity))
