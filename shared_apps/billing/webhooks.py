@@ -17,7 +17,9 @@ What this view adds to dj-stripe's own:
   signature, malformed body), `customer_unknown` (a billing event for a Stripe customer no
   company owns: rolled back, so Stripe's retries apply it once the customer is linked);
   404 `endpoint_unknown`; 503 `stripe_unavailable` when Stripe's API fails while dj-stripe
-  re-retrieves the object (rolled back: Stripe retries and the retry applies it once).
+  re-retrieves the object (rolled back: Stripe retries and the retry applies it once), and
+  when our API key is missing, malformed or refused (`InvalidStripeAPIKey`, 401, 403: logged
+  once at error, for an operator to fix; Stripe's retries apply the event afterwards).
 Unknown event types are stored and answered 200 (nothing listens to them).
 
 `webhook_endpoint_create` (manage.py billing_webhook_setup) creates the endpoint in Stripe and
@@ -40,6 +42,7 @@ from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
+from djstripe.exceptions import InvalidStripeAPIKey
 from djstripe.models import WebhookEndpoint, WebhookEventTrigger
 from djstripe.settings import djstripe_settings
 
@@ -94,6 +97,25 @@ def stripe_webhook(request: HttpRequest, uuid: str) -> HttpResponse:
     except (stripe.APIConnectionError, stripe.APIError, stripe.RateLimitError) as exc:
         logger.warning("stripe webhook %s: Stripe's API failed (%s); nothing applied", uuid, exc)
         return _error(503, "stripe_unavailable", _("Stripe could not be reached. Try again later."))
+    except (InvalidStripeAPIKey, stripe.AuthenticationError, stripe.PermissionError) as exc:
+        # Our key is missing, malformed, rolled or revoked: an outage on our side that only
+        # an operator fixes, so an error. Stripe retries a 503 for up to three days, and the
+        # retry applies the event once the key is fixed. The exception's text is not logged:
+        # dj-stripe's quotes the key itself.
+        logger.error(
+            "stripe webhook %s: Stripe's API key is missing or was refused (%s); nothing "
+            "applied, Stripe will retry. Check STRIPE_%s_SECRET_KEY and the API keys in the "
+            "admin.",
+            uuid,
+            type(exc).__name__,
+            "LIVE" if endpoint.livemode else "TEST",
+        )
+        response = _error(
+            503, "stripe_unavailable", _("Stripe could not be reached. Try again later.")
+        )
+        # Logged above: Django would log every 5xx answer at error a second time.
+        response._has_been_logged = True  # type: ignore[attr-defined]
+        return response
     if not trigger.valid:
         logger.warning("stripe webhook %s: delivery %s did not verify", uuid, trigger.pk)
         return _error(
