@@ -1,10 +1,16 @@
 """Merge two contacts or two organizations into one.
 
 The survivor keeps its values except the fields the caller chose to take from the other
-record; everything attached to the other record moves to the survivor (emails and phones
-without repeats, tags, deals, activities, notes; an organization's contacts and deals). The
-other record is soft-deleted. Both get a `crm.<type>.merged` audit row naming what moved.
-One transaction: a refusal leaves both records as they were.
+record (`take`, custom fields included; see `crm.merge_plan` for the defaults and names);
+everything attached to the other record moves to the survivor (emails and phones without
+repeats, tags, deals, activities, notes; an organization's contacts and deals). The other
+record is soft-deleted. One transaction: a refusal leaves both records as they were.
+
+Both records get a `crm.<type>.merged` audit row. Field changes of the survivor are ordinary
+old → new pairs; the merge itself is one `merge` entry that the timeline puts in words:
+`{"role": "survivor" | "merged", "with": {"id", "name"}, "moved": {"activities": [ids],
+"notes": [ids], "deals": [ids], "contacts": [ids], "tags": [names]}, "dropped": {field:
+[dropped value, kept value]}}`.
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tenant_apps.crm.access import crm_access
+from tenant_apps.crm.merge_plan import CUSTOM, default_take, dropped_values, merge_fields
 from tenant_apps.crm.models import (
     Activity,
     Contact,
@@ -28,56 +35,16 @@ from tenant_apps.crm.models import (
     Organization,
 )
 from tenant_apps.crm.models.base import RecordModel
-from tenant_apps.crm.services.common import Changes, fields_assign, json_value, record_audit
+from tenant_apps.crm.services.common import Changes, fields_assign, json_value
+from tenant_apps.history.services import audit_record
 
 if TYPE_CHECKING:
     from shared_apps.accounts.models import User
 
 R = TypeVar("R", bound=RecordModel)
 
-CONTACT_MERGE_FIELDS = (
-    "first_name",
-    "last_name",
-    "job_title",
-    "organization",
-    "owner",
-    "lifecycle_stage",
-    "source",
-    "do_not_contact",
-)
-ORGANIZATION_MERGE_FIELDS = (
-    "name",
-    "website",
-    "domain",
-    "phone",
-    "email",
-    "street",
-    "city",
-    "postcode",
-    "country",
-    "industry",
-    "size",
-    "vat_number",
-    "owner",
-)
 
-
-def merge_fields(model: type[RecordModel]) -> tuple[str, ...]:
-    return CONTACT_MERGE_FIELDS if model is Contact else ORGANIZATION_MERGE_FIELDS
-
-
-def differing_fields(a: RecordModel, b: RecordModel) -> list[str]:
-    """The fields whose values differ: the ones a person has to choose between."""
-    names = merge_fields(type(a))
-    return [n for n in names if _raw(a, n) != _raw(b, n)]
-
-
-def _raw(record: RecordModel, name: str) -> Any:
-    field = record._meta.get_field(name)
-    return getattr(record, f"{name}_id" if field.many_to_one else name)
-
-
-def _lock_pair(survivor: R, other: R) -> tuple[R, R]:
+def _lock_pair(survivor: R, other: R, expected_versions: tuple[int, int] | None) -> tuple[R, R]:
     if type(survivor) is not type(other):
         raise ValidationError(_("Only records of the same type can be merged."), code="type")
     if survivor.pk == other.pk:
@@ -94,26 +61,51 @@ def _lock_pair(survivor: R, other: R) -> tuple[R, R]:
     locked_survivor, locked_other = rows[survivor.pk], rows[other.pk]
     if locked_survivor.deleted_at is not None or locked_other.deleted_at is not None:
         raise ValidationError(_("A deleted record cannot be merged."), code="deleted")
+    if expected_versions is not None and expected_versions != (
+        locked_survivor.version,
+        locked_other.version,
+    ):
+        raise ValidationError(
+            _("One of the records was changed after you opened this page. Check the values again."),
+            code="stale",
+        )
     return locked_survivor, locked_other
 
 
-def _take(survivor: R, other: R, take: Iterable[str]) -> Changes:
+def _take(
+    survivor: R, other: R, take: Iterable[str] | None
+) -> tuple[Changes, dict[str, list[Any]]]:
+    """Apply the chosen values; returns the survivor's changes and the dropped values."""
+    take = default_take(survivor, other) if take is None else list(take)
     allowed = merge_fields(type(survivor))
-    values = {}
+    keys = {*(survivor.custom_fields or {}), *(other.custom_fields or {})}
     for name in take:
-        if name not in allowed:
+        if name not in allowed and name.removeprefix(CUSTOM) not in keys:
             raise ValidationError(_("This field cannot be merged."), code="field")
-        values[name] = getattr(other, name)
+    dropped = {
+        d.name: [json_value(d.dropped), json_value(d.kept)]
+        for d in dropped_values(survivor, other, take)
+    }
+    values = {n: getattr(other, n) for n in take if n in allowed}
     changes = fields_assign(survivor, values, allowed=allowed)
-    custom = {**other.custom_fields, **survivor.custom_fields}
-    if custom != survivor.custom_fields:
-        changes["custom_fields"] = [survivor.custom_fields, custom]
+    mine = dict(survivor.custom_fields or {})
+    theirs = other.custom_fields or {}
+    custom = dict(mine)
+    for name in take:
+        key = name.removeprefix(CUSTOM)
+        if name.startswith(CUSTOM):
+            if key in theirs:
+                custom[key] = theirs[key]
+            else:
+                custom.pop(key, None)
+    if custom != mine:
+        changes["custom_fields"] = [mine, custom]
         survivor.custom_fields = custom
-    return changes
+    return changes, dropped
 
 
-def _move_linked(*, field: str, survivor: RecordModel, other: RecordModel) -> dict[str, list[int]]:
-    moved: dict[str, list[int]] = {}
+def _move_linked(*, field: str, survivor: RecordModel, other: RecordModel) -> dict[str, list[Any]]:
+    moved: dict[str, list[Any]] = {}
     for label, model in (("activities", Activity), ("notes", Note)):
         rows = model.objects.filter(**{field: other})
         ids = sorted(rows.values_list("pk", flat=True))
@@ -134,7 +126,13 @@ def _move_tags(survivor: Contact | Organization, other: Contact | Organization) 
 
 
 def _finish(
-    *, actor: User, survivor: R, other: R, changes: Changes, moved: Mapping[str, list[Any]]
+    *,
+    actor: User,
+    survivor: R,
+    other: R,
+    changes: Changes,
+    moved: Mapping[str, list[Any]],
+    dropped: Mapping[str, list[Any]],
 ) -> R:
     label = type(survivor)._meta.label_lower
     other.deleted_at = timezone.now()
@@ -142,28 +140,39 @@ def _finish(
     other.save(update_fields=["deleted_at", "version", "updated_at"])
     survivor.version += 1
     survivor.save()
-    survivor_changes: Changes = {"merged_from": [None, other.pk], **changes}
-    survivor_changes.update({name: [None, ids] for name, ids in moved.items()})
-    record_audit(actor=actor, action=f"{label}.merged", target=survivor, changes=survivor_changes)
-    other_changes: Changes = {
-        "merged_into": [None, survivor.pk],
-        "deleted_at": [None, json_value(other.deleted_at)],
-    }
-    other_changes.update({name: [ids, None] for name, ids in moved.items()})
-    record_audit(actor=actor, action=f"{label}.merged", target=other, changes=other_changes)
+    audit_record(
+        actor=actor,
+        action=f"{label}.merged",
+        target=survivor,
+        changes={
+            **changes,
+            "merge": {
+                "role": "survivor",
+                "with": {"id": other.pk, "name": str(other)},
+                "moved": dict(moved),
+                "dropped": dict(dropped),
+            },
+        },
+    )
+    audit_record(
+        actor=actor,
+        action=f"{label}.merged",
+        target=other,
+        changes={
+            "deleted_at": [None, json_value(other.deleted_at)],
+            "merge": {
+                "role": "merged",
+                "with": {"id": survivor.pk, "name": str(survivor)},
+                "moved": dict(moved),
+                "dropped": dict(dropped),
+            },
+        },
+    )
     return survivor
 
 
-@transaction.atomic
-def contact_merge(
-    *, actor: User, survivor: Contact, other: Contact, take: Iterable[str] = ()
-) -> Contact:
-    """Merge `other` into `survivor`, taking the fields named in `take` from `other`."""
-    crm_access(actor=actor, action="delete")
-    survivor, other = _lock_pair(survivor, other)
-    changes = _take(survivor, other, take)
-    moved: dict[str, list[Any]] = {}
-
+def _move_contact_details(survivor: Contact, other: Contact, changes: Changes) -> None:
+    """Emails and phones the survivor lacks move over; a phone both have keeps a label."""
     old_emails = [e.email for e in survivor.emails.all()]
     known = {e.lower() for e in old_emails}
     extra = [e for e in other.emails.all() if e.email.lower() not in known]
@@ -175,13 +184,39 @@ def contact_merge(
     if extra:
         changes["emails"] = [old_emails, old_emails + [e.email for e in extra]]
 
-    old_phones = [p.number for p in survivor.phones.all()]
-    new_phones = [p for p in other.phones.all() if p.number not in old_phones]
+    mine = {p.number: p for p in survivor.phones.all()}
+    theirs = list(other.phones.all())
+    for phone in theirs:
+        same = mine.get(phone.number)
+        if same is not None and not same.label and phone.label:
+            same.label = phone.label
+            same.save(update_fields=["label", "updated_at"])
+    new_phones = [p for p in theirs if p.number not in mine]
     ContactPhone.objects.filter(contact=other).exclude(pk__in=[p.pk for p in new_phones]).delete()
     ContactPhone.objects.filter(pk__in=[p.pk for p in new_phones]).update(contact=survivor)
     if new_phones:
+        old_phones = list(mine)
         changes["phones"] = [old_phones, old_phones + [p.number for p in new_phones]]
 
+
+@transaction.atomic
+def contact_merge(
+    *,
+    actor: User,
+    survivor: Contact,
+    other: Contact,
+    take: Iterable[str] | None = None,
+    expected_versions: tuple[int, int] | None = None,
+) -> Contact:
+    """Merge `other` into `survivor`, taking the fields named in `take` from `other` (by
+    default those only `other` has a value for); the survivor's other values stay and
+    `other`'s are dropped (listed in the audit row). `expected_versions` (survivor's,
+    other's) refuses a merge chosen on stale values."""
+    crm_access(actor=actor, action="delete")
+    survivor, other = _lock_pair(survivor, other, expected_versions)
+    changes, dropped = _take(survivor, other, take)
+    moved: dict[str, list[Any]] = {}
+    _move_contact_details(survivor, other, changes)
     tags = _move_tags(survivor, other)
     if tags:
         moved["tags"] = tags
@@ -193,18 +228,27 @@ def contact_merge(
         through.objects.filter(contact=other).update(contact=survivor)
         moved["deals"] = deal_ids
     moved.update(_move_linked(field="contact", survivor=survivor, other=other))
-    survivor.search_refresh()
-    return _finish(actor=actor, survivor=survivor, other=other, changes=changes, moved=moved)
+    return _finish(
+        actor=actor, survivor=survivor, other=other, changes=changes, moved=moved, dropped=dropped
+    )
 
 
 @transaction.atomic
 def organization_merge(
-    *, actor: User, survivor: Organization, other: Organization, take: Iterable[str] = ()
+    *,
+    actor: User,
+    survivor: Organization,
+    other: Organization,
+    take: Iterable[str] | None = None,
+    expected_versions: tuple[int, int] | None = None,
 ) -> Organization:
-    """Merge `other` into `survivor`, taking the fields named in `take` from `other`."""
+    """Merge `other` into `survivor`, taking the fields named in `take` from `other` (by
+    default those only `other` has a value for); the survivor's other values stay and
+    `other`'s are dropped (listed in the audit row). `expected_versions` (survivor's,
+    other's) refuses a merge chosen on stale values."""
     crm_access(actor=actor, action="delete")
-    survivor, other = _lock_pair(survivor, other)
-    changes = _take(survivor, other, take)
+    survivor, other = _lock_pair(survivor, other, expected_versions)
+    changes, dropped = _take(survivor, other, take)
     moved: dict[str, list[Any]] = {}
     tags = _move_tags(survivor, other)
     if tags:
@@ -218,4 +262,6 @@ def organization_merge(
             rows.update(organization=survivor)
             moved[name] = ids
     moved.update(_move_linked(field="organization", survivor=survivor, other=other))
-    return _finish(actor=actor, survivor=survivor, other=other, changes=changes, moved=moved)
+    return _finish(
+        actor=actor, survivor=survivor, other=other, changes=changes, moved=moved, dropped=dropped
+    )

@@ -94,11 +94,12 @@ def test_contact_merge_moves_everything(in_alpha: Company, admin: User, member: 
     other.refresh_from_db()
     assert other.deleted_at is not None
     mine = AuditEvent.objects.get(action="crm.contact.merged", object_id=str(keep.pk))
-    assert mine.changes["merged_from"] == [None, other.pk]
-    assert mine.changes["deals"] == [None, sorted([deal.pk, deal2.pk])]
-    assert mine.changes["activities"] == [None, [task.pk]]
+    assert mine.changes["merge"]["with"] == {"id": other.pk, "name": "Other"}
+    assert mine.changes["merge"]["moved"]["deals"] == sorted([deal.pk, deal2.pk])
+    assert mine.changes["merge"]["moved"]["activities"] == [task.pk]
+    assert mine.changes["merge"]["dropped"] == {"last_name": ["Other", "Keep"]}
     theirs = AuditEvent.objects.get(action="crm.contact.merged", object_id=str(other.pk))
-    assert theirs.changes["merged_into"] == [None, keep.pk]
+    assert theirs.changes["merge"]["with"] == {"id": keep.pk, "name": "Keep"}
 
 
 def test_merge_refusals(in_alpha: Company, admin: User) -> None:
@@ -124,10 +125,18 @@ def test_organization_merge_page(in_alpha: Company, admin: User, member: User) -
     assert client_for(member).get(f"/organizations/{keep.pk}/merge/").status_code == 403
     page = client.get(f"/organizations/{keep.pk}/merge/?other={other.pk}")
     assert page.status_code == 200
-    assert {row[0] for row in page.context["rows"]} == {"name", "city"}
+    assert {row.name for row in page.context["rows"]} == {"name", "city"}
     response = client.post(
         f"/organizations/{keep.pk}/merge/",
-        {"other": other.pk, "survivor": "this", "field_name": "this", "field_city": "other"},
+        {
+            "other": other.pk,
+            "survivor": "this",
+            "field_name": "this",
+            "field_city": "other",
+            "version_this": keep.version,
+            "version_other": other.version,
+            "confirm": "1",
+        },
     )
     assert response.status_code == 302
     keep.refresh_from_db()
