@@ -68,6 +68,11 @@ class Kind:
         return self.url("merge")
 
     @property
+    def mergeable(self) -> bool:
+        # for templates: they would call `merge` itself (a function) and get nothing
+        return self.merge is not None
+
+    @property
     def task_add_url(self) -> str:
         return self.url("task_add")
 

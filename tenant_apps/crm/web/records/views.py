@@ -13,6 +13,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -52,7 +53,7 @@ def _form(kind: Kind, request: HttpRequest, data: Any = None, **kwargs: Any) -> 
 
 
 def _duplicates(kind: Kind, request: HttpRequest, form: RecordForm, exclude: int | None) -> list:
-    if request.POST.get("create_anyway"):
+    if request.POST.get("create_anyway") or request.POST.get("merge_with"):
         return []
     if isinstance(form, ContactForm):
         return contact_duplicates(
@@ -98,11 +99,23 @@ def record_create(request: HttpRequest, *, kind: Kind) -> HttpResponse:
                 form.service_errors(exc)
             else:
                 messages.success(request, _("Saved."))
+                merge_with = request.POST.get("merge_with", "")
+                if kind.merge is not None and merge_with.isdigit() and role(request) in MANAGERS:
+                    # "Create and merge" in the duplicate warning: the merge page preselects
+                    # what stays; nothing is merged before the user confirms there
+                    url = reverse(kind.merge_url, args=[record.pk])
+                    return redirect(f"{url}?other={merge_with}")
                 return redirect(kind.url("detail"), pk=record.pk)
     return TemplateResponse(
         request,
         "crm/records/form.html",
-        {"kind": kind, "form": form, "title": kind.title_new, "duplicates": duplicates},
+        {
+            "kind": kind,
+            "form": form,
+            "title": kind.title_new,
+            "duplicates": duplicates,
+            "can_merge": kind.merge is not None and role(request) in MANAGERS,
+        },
         status=409 if duplicates else 200,
     )
 
