@@ -51,7 +51,7 @@ CACHE_ALIAS = "tenant"
 CACHE_TTL = 300  # seconds; invalidation is by version, this is only the backstop
 VERSION_KEY = "dashboard:version"
 MONTHS = 12
-INVALIDATING = ("crm.deal.", "crm.pipeline.", "crm.stage.")
+INVALIDATING = ("crm.deal.", "crm.pipeline.", "crm.stage.", "crm.lost_reason.")
 _CACHE_ERRORS = (RedisError, OSError)
 
 
@@ -79,12 +79,21 @@ class MonthCount:
 
 
 @dataclass
+class ReasonCount:
+    reason: str  # "" when none was given
+    count: int
+    totals: list[Total]
+
+
+@dataclass
 class Aggregates:
     pipelines: list[PipelineChoice]
     pipeline_id: int | None
     stages: list[StageValue]
     open_totals: list[Total]
     months: list[MonthCount]
+    quarter_start: datetime.date | None = None
+    lost_reasons: list[ReasonCount] = field(default_factory=list)
 
 
 # --- cache ---------------------------------------------------------------------------------
@@ -169,8 +178,40 @@ def won_lost_by_month(*, now: datetime.datetime) -> list[MonthCount]:
     return list(months.values())
 
 
+def _quarter_start(now: datetime.datetime) -> datetime.date:
+    today = timezone.localtime(now).date()
+    return datetime.date(today.year, 3 * ((today.month - 1) // 3) + 1, 1)
+
+
+def lost_by_reason(*, now: datetime.datetime) -> list[ReasonCount]:
+    """Deals lost this quarter (local time) by reason, most frequent first. One query."""
+    tz = timezone.get_current_timezone()
+    since = datetime.datetime.combine(_quarter_start(now), datetime.time.min, tzinfo=tz)
+    rows = (
+        Deal.objects.filter(
+            deleted_at__isnull=True,
+            status=DealStatus.LOST,
+            stage_changed_at__gte=since,
+            stage_changed_at__lte=now,
+        )
+        .order_by()
+        .values("lost_reason_choice__name", "currency")
+        .annotate(n=Count("id"), total=Sum("amount"))
+    )
+    counts: dict[str, int] = defaultdict(int)
+    sums: dict[str, dict[str, Decimal]] = defaultdict(dict)
+    for row in rows:
+        reason = row["lost_reason_choice__name"] or ""
+        counts[reason] += row["n"]
+        sums[reason][row["currency"]] = row["total"] or Decimal("0")
+    found = [ReasonCount(r, n, totals_sorted(sums[r])) for r, n in counts.items()]
+    # most frequent first; "no reason given" last among equals
+    return sorted(found, key=lambda r: (-r.count, r.reason == "", r.reason))
+
+
 def aggregates_compute(*, pipeline_id: str | int | None, now: datetime.datetime) -> Aggregates:
-    """Pipelines, the chosen pipeline's open value per stage, won/lost per month: 4 queries."""
+    """Pipelines, the chosen pipeline's open value per stage, won/lost per month, lost deals
+    by reason this quarter: 5 queries."""
     pipelines = list(Pipeline.objects.all())
     pipeline = pipeline_pick(pipelines, pipeline_id)
     stages = (
@@ -196,6 +237,8 @@ def aggregates_compute(*, pipeline_id: str | int | None, now: datetime.datetime)
         stages=values,
         open_totals=totals_sorted(dict(overall)),
         months=won_lost_by_month(now=now),
+        quarter_start=_quarter_start(now),
+        lost_reasons=lost_by_reason(now=now),
     )
 
 

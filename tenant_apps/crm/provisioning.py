@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from tenant_apps.crm.models import Pipeline, Stage
+from tenant_apps.crm.services.lost_reasons import lost_reasons_seed
 
 if TYPE_CHECKING:
     from shared_apps.accounts.models import User
@@ -29,7 +30,8 @@ DEFAULT_PIPELINE = gettext_noop("Sales")
 
 
 def default_pipeline_create(*, company: Company, owner: User) -> None:
-    """The default "Sales" pipeline. Runs inside the new company's schema and transaction."""
+    """The default "Sales" pipeline and lost reasons, in the owner's language. Runs inside the
+    new company's schema and transaction."""
     if Pipeline.objects.exists():
         return
     with translation.override(owner.language):
@@ -45,6 +47,7 @@ def default_pipeline_create(*, company: Company, owner: User) -> None:
             )
             for position, (name, probability, won, lost) in enumerate(DEFAULT_STAGES, start=1)
         )
+    lost_reasons_seed(language=owner.language)
     # Run the deferred foreign-key checks now: the caller may drop the schema later in the
     # same transaction (a failed or test provisioning), which PostgreSQL refuses while
     # trigger events are pending. Provisioning itself is the audit record (PlatformEvent).

@@ -3,7 +3,9 @@
  * Cards move with HTML5 drag and drop: a drop fills in the card's own "Move to…" form and
  * submits it, so the mouse, the keyboard and touch all go through the same htmx request
  * (out-of-band swaps update the card, both columns and the toast). Without JavaScript the
- * same forms post normally and the server redirects back to the board. */
+ * same forms post normally and the server redirects back to the board. A move to a lost
+ * stage may come back with a question (why was it lost?) in the toast; its form posts the
+ * same move again with the reason. */
 (function () {
   "use strict";
 
@@ -69,6 +71,8 @@
     var form = event.target;
     if (form.matches("form[data-board-move]") && !pending) {
       pending = { deal: form.elements.deal.value, via: "control" };
+    } else if (form.matches("form[data-lost-reason]")) {
+      pending = { deal: form.elements.deal.value, via: "control" };
     } else if (form.matches("form[data-board-undo]")) {
       pending = { deal: form.elements.deal.value, via: "undo" };
     }
@@ -116,6 +120,9 @@
           option.selected = option.defaultSelected;
         });
       }
+      // A move to a lost stage asks why (a small form in the toast): take the focus there.
+      var ask = document.querySelector("#board-toast form[data-lost-reason] select");
+      if (ask) ask.focus();
       return;
     }
     if (move.via === "control") {

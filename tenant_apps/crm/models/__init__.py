@@ -8,7 +8,7 @@ from tenant_apps.crm.models.activities import (
 )
 from tenant_apps.crm.models.contacts import Contact, ContactEmail, ContactPhone, LifecycleStage
 from tenant_apps.crm.models.custom_fields import CustomField, CustomFieldEntity, CustomFieldType
-from tenant_apps.crm.models.deals import Deal, DealStatus
+from tenant_apps.crm.models.deals import Deal, DealStatus, LostReason
 from tenant_apps.crm.models.notifications import Notification
 from tenant_apps.crm.models.organizations import Organization, OrganizationSize
 from tenant_apps.crm.models.pipelines import Pipeline, Stage
@@ -30,6 +30,7 @@ __all__ = [
     "DealStatus",
     "EmailDirection",
     "LifecycleStage",
+    "LostReason",
     "Note",
     "Notification",
     "Organization",

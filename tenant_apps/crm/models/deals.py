@@ -5,9 +5,10 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
+from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
-from tenant_apps.crm.models.base import RecordModel, one_of, search_indexes
+from tenant_apps.crm.models.base import CrmModel, RecordModel, one_of, search_indexes
 from tenant_apps.crm.models.contacts import Contact
 from tenant_apps.crm.models.organizations import Organization
 from tenant_apps.crm.models.pipelines import Pipeline, Stage
@@ -18,6 +19,31 @@ class DealStatus(models.TextChoices):
     OPEN = "open", _("Open")
     WON = "won", _("Won")
     LOST = "lost", _("Lost")
+
+
+class LostReason(CrmModel):
+    """Why deals are lost: a short list the company's admins keep in CRM settings (seeded
+    in the company's language at provisioning). A reason in use is archived, not deleted,
+    so that the dashboard's report keeps its lost deals."""
+
+    name = models.CharField(_("name"), max_length=100)
+    position = models.PositiveIntegerField(_("position"), default=0)
+    archived = models.BooleanField(_("archived"), default=False)
+
+    class Meta:
+        ordering = ["position", "id"]
+        verbose_name = _("lost reason")
+        verbose_name_plural = _("lost reasons")
+        constraints = [
+            models.UniqueConstraint(
+                Lower("name"),
+                name="crm_lost_reason_name_ci_unique",
+                violation_error_message=_("A lost reason with this name already exists."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class Deal(RecordModel):
@@ -53,7 +79,16 @@ class Deal(RecordModel):
     status = models.CharField(
         _("status"), max_length=8, choices=DealStatus.choices, default=DealStatus.OPEN
     )
-    lost_reason = models.CharField(_("lost reason"), max_length=300, blank=True)
+    # Why a lost deal was lost: one of the company's reasons, and/or free text (details).
+    lost_reason_choice = models.ForeignKey(
+        LostReason,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="deals",
+        verbose_name=_("lost reason"),
+    )
+    lost_reason = models.CharField(_("lost reason details"), max_length=300, blank=True)
     stage_changed_at = models.DateTimeField(_("stage changed"), null=True, blank=True)
     # The latest activity or note on the deal (the board flags deals quiet for 14 days).
     last_activity_at = models.DateTimeField(_("last activity"), null=True, blank=True)

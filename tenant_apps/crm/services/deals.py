@@ -14,7 +14,15 @@ from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 
 from tenant_apps.crm.access import crm_access
-from tenant_apps.crm.models import Contact, CustomFieldEntity, Deal, DealStatus, Pipeline, Stage
+from tenant_apps.crm.models import (
+    Contact,
+    CustomFieldEntity,
+    Deal,
+    DealStatus,
+    LostReason,
+    Pipeline,
+    Stage,
+)
 from tenant_apps.crm.services.common import (
     ErrorDict,
     created_changes,
@@ -29,10 +37,12 @@ from tenant_apps.crm.services.common import (
     soft_delete,
     text_normalize,
 )
+from tenant_apps.crm.validators import number_parse
 
 if TYPE_CHECKING:
     from shared_apps.accounts.models import User
 
+LOST_REASON_MAX = 300
 DEAL_FIELDS = (
     "name",
     "amount",
@@ -43,17 +53,28 @@ DEAL_FIELDS = (
     "owner",
     "expected_close_date",
     "lost_reason",
+    "lost_reason_choice",
     "status",
     "custom_fields",
 )
 
 
 def _amount(value: Any) -> Decimal:
-    try:
-        amount = Decimal(str(value).strip().replace(",", ".")) if value not in (None, "") else None
-    except InvalidOperation:
+    """A Decimal or int as it is; text as a person types it in the active language
+    (`12,500.50`, `12 500,50`, `1.234,56`; see validators.number_parse)."""
+    if isinstance(value, str) and value.strip():
+        try:
+            return number_parse(value)
+        except ValidationError as exc:
+            if exc.code != "invalid_number":  # ambiguous: its own message says how to write it
+                raise
         amount = None
-    if amount is None or not amount.is_finite():
+    else:
+        try:
+            amount = Decimal(str(value)) if isinstance(value, Decimal | int | float) else None
+        except InvalidOperation:
+            amount = None
+    if isinstance(value, bool) or amount is None or not amount.is_finite():
         raise ValidationError(_("Enter an amount, e.g. 1250.00."), code="invalid_amount")
     return amount
 
@@ -76,6 +97,38 @@ def status_for(stage: Stage) -> str:
     if stage.is_lost:
         return DealStatus.LOST
     return DealStatus.OPEN
+
+
+def lost_reason_check(*, deal: Deal) -> None:
+    """A deal that becomes lost says why, with one of the company's reasons when it keeps a
+    list (CRM settings); an archived reason is no longer offered."""
+    if deal.status != DealStatus.LOST:
+        return
+    choice = deal.lost_reason_choice
+    if choice is not None:
+        if choice.archived:
+            raise ValidationError(
+                {"lost_reason_choice": _("This reason is no longer offered. Choose another one.")},
+                code="lost_reason_archived",
+            )
+        return
+    if LostReason.objects.filter(archived=False).exists():
+        raise ValidationError(
+            {"lost_reason_choice": _("Choose why the deal was lost.")},
+            code="lost_reason_required",
+        )
+
+
+def _reopened(deal: Deal, old_status: str, diff: dict[str, list[Any]]) -> None:
+    """A deal that leaves the lost state forgets why it was lost (the audit row keeps it)."""
+    if old_status != DealStatus.LOST or deal.status == DealStatus.LOST:
+        return
+    if deal.lost_reason_choice_id is not None:
+        diff["lost_reason_choice"] = [deal.lost_reason_choice_id, None]
+        deal.lost_reason_choice = None
+    if deal.lost_reason:
+        diff["lost_reason"] = [deal.lost_reason, ""]
+        deal.lost_reason = ""
 
 
 def _prepare(values: dict[str, Any]) -> tuple[dict[str, Any], ErrorDict]:
@@ -134,6 +187,7 @@ def deal_create(
         deal.status = status_for(stage)
     deal.stage_changed_at = timezone.now()
     record_validate(deal, values=values, errors=errors)
+    lost_reason_check(deal=deal)
     _contacts_check(contacts)
     deal.save()
     changes = created_changes(deal, values)
@@ -159,6 +213,7 @@ def deal_update(
     `stage_changed_at` is set."""
     crm_access(actor=actor, action="edit")
     current = locked_current(deal, expected_version=expected_version)
+    old_status = current.status
     values, errors = _prepare(changes)
     diff = fields_assign(current, values, allowed=DEAL_FIELDS)
     if "stage" in diff:
@@ -168,6 +223,9 @@ def deal_update(
             current.status = new_status
         current.stage_changed_at = timezone.now()
     record_validate(current, values=values, errors=errors)
+    if current.status != old_status or "lost_reason_choice" in diff:
+        lost_reason_check(deal=current)
+        _reopened(current, old_status, diff)
     if contacts is not None:
         _contacts_check(contacts)
         old_ids = sorted(current.contacts.values_list("pk", flat=True))
@@ -191,10 +249,15 @@ def deal_move_stage(
     actor: User,
     expected_version: int | None = None,
     lost_reason: str | None = None,
+    lost_reason_choice: LostReason | None = None,
 ) -> Deal:
     """Move a deal to another stage of its pipeline (the board's drag and drop). The status
     becomes won or lost from the stage's markers, otherwise open. Without `expected_version`
-    the move applies to the deal as it is now (a move is not an edit of other fields)."""
+    the move applies to the deal as it is now (a move is not an edit of other fields).
+
+    A move to a lost stage needs one of the company's lost reasons (`lost_reason_choice`)
+    when the company keeps a list, plus optional free text (`lost_reason`); a move out of
+    the lost state clears both."""
     crm_access(actor=actor, action="edit")
     current = locked_current(
         deal,
@@ -211,14 +274,30 @@ def deal_move_stage(
     if stage.pk == current.stage_id:
         return current
     diff: dict[str, list[Any]] = {"stage": [current.stage_id, stage.pk]}
+    old_status = current.status
     current.stage = stage
     new_status = status_for(stage)
     if new_status != current.status:
         diff["status"] = [current.status, new_status]
         current.status = new_status
-    if lost_reason is not None and lost_reason.strip() != current.lost_reason:
-        diff["lost_reason"] = [current.lost_reason, lost_reason.strip()]
-        current.lost_reason = lost_reason.strip()
+    if new_status == DealStatus.LOST:
+        if (
+            lost_reason_choice is not None
+            and lost_reason_choice.pk != current.lost_reason_choice_id
+        ):
+            diff["lost_reason_choice"] = [current.lost_reason_choice_id, lost_reason_choice.pk]
+            current.lost_reason_choice = lost_reason_choice
+        if lost_reason is not None and lost_reason.strip() != current.lost_reason:
+            diff["lost_reason"] = [current.lost_reason, lost_reason.strip()]
+            current.lost_reason = lost_reason.strip()
+        if old_status != DealStatus.LOST:
+            lost_reason_check(deal=current)
+        if len(current.lost_reason) > LOST_REASON_MAX:
+            raise ValidationError(
+                {"lost_reason": _("Keep it under %(n)s characters.") % {"n": LOST_REASON_MAX}},
+                code="lost_reason_long",
+            )
+    _reopened(current, old_status, diff)
     old_changed = current.stage_changed_at
     current.stage_changed_at = timezone.now()
     diff["stage_changed_at"] = [json_value(old_changed), json_value(current.stage_changed_at)]

@@ -26,4 +26,9 @@ COMPANY: dict[str, tuple[object, ...]] = {
     "crm:settings_tag_create": (L, 404, 405, 405, 405, 405),
     "crm:settings_tag_update": (L, 404, 405, 405, 405, 405),
     "crm:settings_tag_delete": (L, 404, 405, 405, 405, 405),
+    "crm:settings_lost_reasons": (L, 404, 403, 403, 200, 200),
+    "crm:settings_lost_reason_create": (L, 404, 405, 405, 405, 405),
+    "crm:settings_lost_reason_update": (L, 404, 405, 405, 405, 405),
+    "crm:settings_lost_reason_delete": (L, 404, 405, 405, 405, 405),
+    "crm:settings_lost_reason_restore": (L, 404, 405, 405, 405, 405),
 }

@@ -8,7 +8,7 @@ from django.db import IntegrityError, transaction
 
 from shared_apps.accounts.models import User
 from shared_apps.tenants.models import Company
-from tenant_apps.crm.models import Contact, Deal, Pipeline, Stage
+from tenant_apps.crm.models import Contact, Deal, LostReason, Pipeline, Stage
 from tenant_apps.crm.services import (
     deal_create,
     deal_delete,
@@ -104,7 +104,14 @@ def test_move_stage_sets_status_and_audits(in_alpha: Company, member: User, view
     assert deal.stage_changed_at is not None
     assert first_change is not None
     assert deal.stage_changed_at > first_change
-    deal = deal_move_stage(deal=deal, stage=_stage("Lost"), actor=member, lost_reason="Price")
+    reason = LostReason.objects.filter(archived=False).first()  # seeded at provisioning
+    deal = deal_move_stage(
+        deal=deal,
+        stage=_stage("Lost"),
+        actor=member,
+        lost_reason="Price",
+        lost_reason_choice=reason,
+    )
     assert (deal.status, deal.lost_reason) == ("lost", "Price")
     deal = deal_move_stage(deal=deal, stage=_stage("Proposal"), actor=member)
     assert deal.status == "open"

@@ -243,8 +243,8 @@ REQUEST = 9  # session, user, user-session update, membership (see the board's q
 # role check, overdue tasks, upcoming tasks, audit rows, record names, actors; the layout's
 # company switcher
 WARM = REQUEST + 6 + 1
-# + pipelines, stages, open values per stage, won/lost per month
-COLD = WARM + 4
+# + pipelines, stages, open values per stage, won/lost per month, lost by reason
+COLD = WARM + 5
 
 
 def _fill(n: int, member: User) -> None:

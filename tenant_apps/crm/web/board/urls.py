@@ -2,10 +2,11 @@
 
 from django.urls import path
 
-from tenant_apps.crm.web.board import views
+from tenant_apps.crm.web.board import lost, views
 
 urlpatterns = [
     path("", views.board, name="board"),
     path("move/", views.move, name="board_move"),
     path("stages/<int:stage_id>/cards/", views.column_more, name="board_column"),
+    path("deals/<int:pk>/lost/", lost.deal_mark_lost, name="deal_mark_lost"),
 ]

@@ -25,6 +25,7 @@ from tenant_apps.crm import board as selectors
 from tenant_apps.crm.board import Card
 from tenant_apps.crm.models import Deal, Stage
 from tenant_apps.crm.services.deals import deal_move_stage
+from tenant_apps.crm.web.board.lost import LostReasonFields, NeedsReason, ask_context, reason_pick
 
 if TYPE_CHECKING:
     from shared_apps.accounts.models import User
@@ -125,7 +126,7 @@ def column_more(request: HttpRequest, stage_id: int) -> HttpResponse:
     return render(request, "crm/board/column.html", context)
 
 
-class MoveForm(forms.Form):
+class MoveForm(LostReasonFields):
     deal = forms.IntegerField(min_value=1)
     stage = forms.IntegerField(min_value=1)
     version = forms.IntegerField(min_value=1)
@@ -150,19 +151,27 @@ def _move(request: HttpRequest, form: MoveForm) -> tuple[Deal, Stage, Stage]:
         raise MoveRefused(_("Choose a stage of the deal's pipeline."), 400)
     before = deal.stage
     try:
+        reason = reason_pick(values["lost_reason_choice"], stage=target)
         moved = deal_move_stage(
-            deal=deal, stage=target, actor=_user(request), expected_version=values["version"]
+            deal=deal,
+            stage=target,
+            actor=_user(request),
+            expected_version=values["version"],
+            lost_reason_choice=reason,
+            lost_reason=values["lost_reason"] if target.is_lost else None,
         )
     except PermissionDenied as exc:
         raise MoveRefused(str(exc), 403) from exc
     except ValidationError as exc:
-        if exc.code == "stale":
+        if hasattr(exc, "error_dict") and "lost_reason_choice" in exc.error_dict:
+            raise NeedsReason(deal, target, values, " ".join(exc.messages)) from exc
+        if getattr(exc, "code", None) == "stale":
             message = _(
                 "“%(name)s” was changed by someone else since the board was loaded. "
                 "Reload the board and try again."
             ) % {"name": deal.name}
             raise MoveRefused(message, 409) from exc
-        if exc.code == "deleted":
+        if getattr(exc, "code", None) == "deleted":
             raise MoveRefused(_("This deal has been deleted. Reload the board."), 404) from exc
         raise MoveRefused(" ".join(exc.messages), 400) from exc
     return moved, before, target
@@ -177,6 +186,8 @@ def move(request: HttpRequest) -> HttpResponse:
         if not form.is_valid():
             raise MoveRefused(_("Choose a deal and a stage."), 400)
         deal, before, after = _move(request, form)
+    except NeedsReason as ask:
+        return _ask_reason(request, ask, owner=owner, htmx=htmx)
     except MoveRefused as refused:
         if not htmx:
             messages.error(request, refused.message)
@@ -191,6 +202,17 @@ def move(request: HttpRequest) -> HttpResponse:
     return _move_result(
         request, deal=deal, before=before, after=after, owner=owner, owner_id=owner_id, undo=undo
     )
+
+
+def _ask_reason(request: HttpRequest, ask: NeedsReason, *, owner: str, htmx: bool) -> HttpResponse:
+    """Nothing moved: ask why the deal was lost (400, so the board puts the card back)."""
+    deal, stage, values, error = ask.args
+    context = ask_context(
+        deal=deal, stage=stage, version=values["version"], owner=owner, error=error
+    )
+    context["action"] = reverse("crm:board_move")
+    template = "crm/board/_lost_reason.html" if htmx else "crm/board/lost_reason.html"
+    return render(request, template, context, status=400)
 
 
 def _moved_message(name: str, stage: str, undo: bool, moved: bool = True) -> str:

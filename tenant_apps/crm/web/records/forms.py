@@ -20,6 +20,7 @@ from tenant_apps.crm.models import (
     CustomFieldType,
     DealStatus,
     LifecycleStage,
+    LostReason,
     Organization,
     OrganizationSize,
     Pipeline,
@@ -352,10 +353,25 @@ class DealForm(RecordForm):
         label=gettext_lazy("Expected close date"), required=False, widget=DateInput
     )
     status = forms.ChoiceField(label=gettext_lazy("Status"), choices=DealStatus.choices)
-    lost_reason = forms.CharField(label=gettext_lazy("Lost reason"), max_length=300, required=False)
+    lost_reason_choice = forms.ModelChoiceField(
+        label=gettext_lazy("Why was it lost?"),
+        queryset=LostReason.objects.all(),
+        required=False,
+        error_messages={"invalid_choice": gettext_lazy("Choose one of the offered reasons.")},
+    )
+    lost_reason = forms.CharField(
+        label=gettext_lazy("Lost reason details"), max_length=300, required=False
+    )
 
     def __init__(self, *args: Any, pipeline_id: int | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        reason = self.fields["lost_reason_choice"]
+        assert isinstance(reason, forms.ModelChoiceField)
+        # offered reasons, and the deal's own even when it has been archived since
+        current = self.initial.get("lost_reason_choice") or 0
+        reason.queryset = LostReason.objects.filter(archived=False) | LostReason.objects.filter(
+            pk=current
+        )
         organization = self.fields["organization"]
         contacts = self.fields["contacts"]
         assert isinstance(organization, forms.ModelChoiceField)
@@ -387,6 +403,7 @@ class DealForm(RecordForm):
             "currency": data["currency"],
             "expected_close_date": data.get("expected_close_date") or None,
             "lost_reason": data.get("lost_reason") or "",
+            "lost_reason_choice": data.get("lost_reason_choice"),
             "custom_fields": self.custom_values(),
         }
         # The status follows the stage unless the person changed it themselves.

@@ -191,5 +191,6 @@ def initial_values(record: RecordModel) -> dict[str, Any]:
             ),
             status=record.status,
             lost_reason=record.lost_reason,
+            lost_reason_choice=record.lost_reason_choice_id,
         )
     return values

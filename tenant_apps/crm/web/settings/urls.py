@@ -3,7 +3,7 @@
 
 from django.urls import path
 
-from tenant_apps.crm.web.settings import views
+from tenant_apps.crm.web.settings import lost_reasons, views
 
 urlpatterns = [
     path("", views.settings_index, name="settings"),
@@ -25,4 +25,21 @@ urlpatterns = [
     path("tags/new/", views.tag_create, name="settings_tag_create"),
     path("tags/<int:pk>/", views.tag_update, name="settings_tag_update"),
     path("tags/<int:pk>/delete/", views.tag_delete, name="settings_tag_delete"),
+    path("lost-reasons/", lost_reasons.lost_reason_list, name="settings_lost_reasons"),
+    path("lost-reasons/new/", lost_reasons.lost_reason_create, name="settings_lost_reason_create"),
+    path(
+        "lost-reasons/<int:pk>/",
+        lost_reasons.lost_reason_update,
+        name="settings_lost_reason_update",
+    ),
+    path(
+        "lost-reasons/<int:pk>/delete/",
+        lost_reasons.lost_reason_delete,
+        name="settings_lost_reason_delete",
+    ),
+    path(
+        "lost-reasons/<int:pk>/restore/",
+        lost_reasons.lost_reason_restore,
+        name="settings_lost_reason_restore",
+    ),
 ]

@@ -6,7 +6,7 @@ import pytest
 
 from shared_apps.accounts.models import User
 from shared_apps.tenants.models import Company
-from tenant_apps.crm.models import Deal, Organization, Pipeline, Stage
+from tenant_apps.crm.models import Deal, LostReason, Organization, Pipeline, Stage
 from tenant_apps.crm.services.deals import deal_create
 from tenant_apps.crm.services.organizations import organization_create
 from tests.tenant_apps.crm.factories import default_pipeline
@@ -91,13 +91,16 @@ def test_stage_options_follow_the_pipeline(in_alpha: Company, member: User) -> N
 
 def test_deal_lost_with_reason(in_alpha: Company, member: User) -> None:
     deal = deal_create(actor=member, name="D", pipeline=default_pipeline())
-    response = client_for(member).post(
-        f"/deals/{deal.pk}/edit/",
-        _deal(version="1", name="D", status="lost", lost_reason="Too expensive"),
-    )
+    reason = LostReason.objects.create(name="Too pricey", position=99)
+    client = client_for(member)
+    edit = _deal(version="1", name="D", status="lost", lost_reason="Too expensive")
+    # the company keeps a list of reasons: one of them is required
+    assert client.post(f"/deals/{deal.pk}/edit/", edit).status_code == 400
+    response = client.post(f"/deals/{deal.pk}/edit/", {**edit, "lost_reason_choice": reason.pk})
     assert response.status_code == 302
     deal.refresh_from_db()
     assert (deal.status, deal.lost_reason) == ("lost", "Too expensive")
+    assert deal.lost_reason_choice == reason
 
 
 def test_organization_create_and_bad_input(in_alpha: Company, member: User) -> None:
