@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import StrOrPromise
 
 from tenant_apps.crm.search_text import search_normalize
+from tenant_apps.crm.validators import number_parse
 
 Label = StrOrPromise
 Cleaned = dict[str, Any]
@@ -31,6 +32,22 @@ class YesNoField(forms.ChoiceField):
     def to_python(self, value: Any) -> str:
         text = super().to_python(value).strip().lower()
         return _YES_NO_ALIASES.get(text, text)
+
+
+class NumberField(forms.Field):
+    """A number as a person types it in the active language (validators.number_parse):
+    `12,500.50` in English, `12 500,50` or `1.234,56` in Bulgarian; ambiguous input gets a
+    message saying how to write it. At most 14 digits before the decimal mark and 6 after."""
+
+    widget = forms.TextInput(attrs={"inputmode": "decimal"})
+
+    def to_python(self, value: Any) -> Decimal | None:
+        if value in self.empty_values or not str(value).strip():
+            return None
+        number = number_parse(str(value))
+        if abs(number.adjusted()) > 13 or -number.as_tuple().exponent > 6:  # type: ignore[operator]
+            raise forms.ValidationError(_("This number is too large or too precise."))
+        return number
 
 
 def day_start(day: datetime.date) -> datetime.datetime:
@@ -229,10 +246,8 @@ class NumberRange(Filter):
     json: bool = False
 
     def fields(self) -> dict[str, forms.Field]:
-        def number_field(label: Label) -> forms.DecimalField:
-            return forms.DecimalField(
-                label=label, required=False, max_digits=20, decimal_places=6, localize=False
-            )
+        def number_field(label: Label) -> NumberField:
+            return NumberField(label=label, required=False)
 
         return {
             f"{self.name}_min": number_field(_("min")),

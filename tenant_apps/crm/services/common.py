@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Callable, Iterable, Mapping
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any, TypeVar
 from uuid import UUID
 
@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from tenant_apps.crm.access import is_company_member
 from tenant_apps.crm.models import CustomField, CustomFieldType
 from tenant_apps.crm.models.base import RecordModel
+from tenant_apps.crm.validators import number_parse
 from tenant_apps.history.services import audit_record
 
 if TYPE_CHECKING:
@@ -173,9 +174,11 @@ def _custom_value(field: CustomField, value: Any) -> Any:
             number = Decimal(str(value))
         elif isinstance(value, str):
             try:
-                number = Decimal(value.strip().replace(",", "."))
-            except InvalidOperation as exc:
-                raise ValueError from exc
+                number = number_parse(value)
+            except ValidationError as exc:
+                if exc.code == "invalid_number":
+                    raise ValueError from exc
+                raise  # its own message: an ambiguous `1.234` says how to write it
         else:
             raise ValueError
         if not number.is_finite():
@@ -257,6 +260,8 @@ def custom_fields_clean(*, entity: str, values: Mapping[str, Any]) -> dict[str, 
             continue
         try:
             cleaned[key] = _custom_value(definition, value)
+        except ValidationError as exc:
+            errors[f"custom_fields.{key}"] = exc.messages[0]
         except ValueError:
             errors[f"custom_fields.{key}"] = _TYPE_MESSAGES[CustomFieldType(definition.type)]()
     for key, definition in definitions.items():

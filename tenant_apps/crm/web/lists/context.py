@@ -11,11 +11,11 @@ from django.forms import (
     CheckboxSelectMultiple,
     ChoiceField,
     DateField,
-    DecimalField,
     SelectMultiple,
 )
 from django.http import HttpRequest, QueryDict
 from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext as _
 
 from shared_apps.accounts.models import User
 from tenant_apps.crm.listing import keyset
@@ -27,6 +27,7 @@ from tenant_apps.crm.listing.entities import (
     BULK_TAG_REMOVE,
     ListSpec,
 )
+from tenant_apps.crm.listing.filters import NumberField
 from tenant_apps.crm.listing.query import PAGE_SIZES, PAGING_PARAMS, ListState
 from tenant_apps.crm.models import SavedView
 
@@ -108,7 +109,7 @@ def _input(bound: BoundField) -> FilterInput:
         value = str(raw or "")
         options = [(str(k), label, str(k) == value) for k, label in field.choices]  # type: ignore[misc,union-attr]
     else:
-        kind = {DateField: "date", DecimalField: "number"}.get(type(field), "text")
+        kind = {DateField: "date", NumberField: "number"}.get(type(field), "text")
         value = "" if raw is None else str(raw)
         options = []
     return FilterInput(
@@ -176,6 +177,26 @@ def _chips(request: HttpRequest, state: ListState) -> list[tuple[Any, str, str]]
     return chips
 
 
+def empty_text(entity: str) -> tuple[str, str]:
+    """What an empty list says when nothing is filtered (what goes here), and its button."""
+    texts = {
+        "organization": (
+            _("No organizations yet. Add the companies you sell to."),
+            _("Add an organization"),
+        ),
+        "contact": (_("No contacts yet. Add the people you talk to."), _("Add a contact")),
+        "deal": (
+            _("No deals yet. Create a deal to follow it through your pipeline."),
+            _("Create a deal"),
+        ),
+        "activity": (
+            _("No activities yet. Log calls, meetings and tasks from any record."),
+            _("Log an activity"),
+        ),
+    }
+    return texts.get(entity, (_("Nothing here yet."), _("Add")))
+
+
 def page_context(
     request: HttpRequest,
     state: ListState,
@@ -204,13 +225,23 @@ def page_context(
     ]
     visible_keys = {c.key for c in state.visible}
     current_view = params.get("view", "")
+    filter_groups = _filter_groups(state)
+    chips = _chips(request, state)
+    filtered = bool(
+        state.form["q"].value() or chips or any(group.active for group in filter_groups)
+    )
     return {
         "spec": spec,
         "state": state,
         "form": state.form,
         "quick": state.form["q"],
-        "filter_groups": _filter_groups(state),
-        "chips": _chips(request, state),
+        "filter_groups": filter_groups,
+        "chips": chips,
+        # an empty page: "no match, clear the filters" or "nothing here yet, add the first"
+        "filtered": filtered,
+        "clear_filters_url": path,
+        "empty_text": empty_text(spec.entity)[0],
+        "empty_action": empty_text(spec.entity)[1],
         "hidden_fields": [
             state.form[n] for n in state.form.fields if state.form.fields[n].widget.is_hidden
         ],

@@ -15,6 +15,7 @@ from tenant_apps.crm.models.base import RecordModel
 from tenant_apps.crm.selectors import contact_list, deal_list, organization_list
 from tenant_apps.crm.services import contacts, deals, organizations
 from tenant_apps.crm.services import merge as merge_services
+from tenant_apps.crm.validators import number_input
 from tenant_apps.crm.web.records.forms import ContactForm, DealForm, OrganizationForm, RecordForm
 
 if TYPE_CHECKING:
@@ -157,7 +158,9 @@ def initial_values(record: RecordModel) -> dict[str, Any]:
     """The edit form's starting values for `record`."""
     values: dict[str, Any] = {"version": record.version, "owner": record.owner_id or ""}
     for key, value in (record.custom_fields or {}).items():
-        values[f"cf_{key}"] = value
+        # numbers as the language writes them, so that saving again reads the same number
+        number = isinstance(value, int | float) and not isinstance(value, bool)
+        values[f"cf_{key}"] = number_input(value) if number else value
     if isinstance(record, Contact):
         values.update(
             first_name=record.first_name,
@@ -184,7 +187,7 @@ def initial_values(record: RecordModel) -> dict[str, Any]:
             stage=record.stage_id,
             organization=record.organization_id,
             contacts=[c.pk for c in record.contacts.all()],
-            amount=record.amount,
+            amount=number_input(record.amount),
             currency=record.currency,
             expected_close_date=(
                 record.expected_close_date.isoformat() if record.expected_close_date else ""
