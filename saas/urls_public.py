@@ -3,6 +3,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from shared_apps.accounts.language import language_switch
 from shared_apps.tenants.views import landing
 
 urlpatterns = [
@@ -13,5 +14,7 @@ urlpatterns = [
     path("stripe/", include("shared_apps.billing.webhooks")),
     path("invite/", include("shared_apps.accounts.urls_invite")),
     path("accounts/", include("allauth.urls")),
+    # The language switch also remembers the choice on the signed-in account.
+    path("i18n/setlang/", language_switch, name="set_language"),
     path("i18n/", include("django.conf.urls.i18n")),
 ]

@@ -2,6 +2,7 @@
 
 from django.urls import include, path
 
+from shared_apps.accounts.language import language_switch
 from tenant_apps.workspace.views import home
 
 urlpatterns = [
@@ -18,5 +19,7 @@ urlpatterns = [
     path("accounts/", include("allauth.account.urls")),
     path("accounts/2fa/", include("allauth.mfa.urls")),
     path("accounts/sessions/", include("allauth.usersessions.urls")),
+    # The language switch also remembers the choice on the signed-in account.
+    path("i18n/setlang/", language_switch, name="set_language"),
     path("i18n/", include("django.conf.urls.i18n")),
 ]

@@ -18,6 +18,8 @@ MFA_ADAPTER = "shared_apps.accounts.adapters.MFAAdapter"
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
+# Adds "Your name" to the sign-up forms and remembers the sign-up language.
+ACCOUNT_SIGNUP_FORM_CLASS = "shared_apps.accounts.signup.SignupForm"
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True

@@ -10,8 +10,9 @@ class AccountsConfig(AppConfig):
     def ready(self) -> None:
         from django.contrib.auth.signals import user_logged_in
 
-        from shared_apps.accounts import security_signals
+        from shared_apps.accounts import security_signals, signup
         from shared_apps.accounts.session_limit import remember_sign_in_time
 
         security_signals.connect()
+        signup.connect()
         user_logged_in.connect(remember_sign_in_time, dispatch_uid="session-sign-in-time")

@@ -107,6 +107,9 @@ def _invitation_send(*, invitation: Invitation, token: str, actor: User) -> None
         },
         # A resend replaces the token, so each send has its own key.
         idempotency_key=f"invitation:{invitation.uuid}:{invitation.token_hash[:16]}",
+        # Someone without an account yet reads it in the inviter's interface language
+        # (User.language follows the language switch); a user in their own.
+        stranger_language=actor.language,
     )
 
 

@@ -25,13 +25,15 @@ if TYPE_CHECKING:
 DEFAULT_LANGUAGE = "bg"
 
 
-def recipient_language(*, user: User | None = None, email: str = "") -> str:
-    """The recipient's `User.language`, or the product's default (Bulgarian) for strangers."""
+def recipient_language(*, user: User | None = None, email: str = "", default: str = "") -> str:
+    """The recipient's `User.language` (chosen at sign-up, changed with the language switch);
+    for someone without an account `default` (an invitee: the inviter's interface language),
+    else the product's default (Bulgarian)."""
     from shared_apps.accounts.models import User
 
     if user is None and email:
         user = User.objects.filter(email=email.strip().lower()).only("language").first()
-    language = user.language if user is not None else DEFAULT_LANGUAGE
+    language = user.language if user is not None else (default or DEFAULT_LANGUAGE)
     supported = {code for code, _name in settings.LANGUAGES}
     return language if language in supported else DEFAULT_LANGUAGE
 
@@ -43,9 +45,12 @@ def email_enqueue(
     to_email: str | None = None,
     context: dict[str, Any],
     idempotency_key: str,
+    stranger_language: str = "",
 ) -> bool:
     """Send `template` to `to_user` (or the address `to_email`) once the current transaction
     commits (at once outside one). True if the message is new, False if its key was taken.
+    It is written in the recipient's language; `stranger_language` is the one for an
+    address without an account.
 
     The message is written to the outbox (`OutboundEmail`) in the caller's transaction, so
     it exists if and only if the caller's write committed; after the commit a worker is
@@ -58,7 +63,7 @@ def email_enqueue(
     if to_user is None and not to_email:
         raise ValueError("email_enqueue needs to_user or to_email.")
     to = to_email or (to_user.email if to_user is not None else "")
-    language = recipient_language(user=to_user, email=to)
+    language = recipient_language(user=to_user, email=to, default=stranger_language)
     json.dumps(context)  # fail here, in the caller, rather than in the database or broker
     email = outbox_add(
         template=template,

@@ -16,10 +16,19 @@ from shared_apps.tenants.validators import validate_subdomain
 
 
 @transaction.atomic
-def company_create_for_user(*, user: User, name: str, subdomain: str) -> Company:
+def company_create_for_user(
+    *, user: User, name: str, subdomain: str, language: str = ""
+) -> Company:
     """Sign-up's last step: provision the company with `user` as its owner and, once that
-    is committed, send the welcome email."""
-    company = company_provision(name=name, subdomain=subdomain, owner_email=user.email, actor=user)
+    is committed, send the welcome email. The company's default content is written in
+    `language`, the interface language the person is using (else their own)."""
+    company = company_provision(
+        name=name,
+        subdomain=subdomain,
+        owner_email=user.email,
+        actor=user,
+        language=language or user.language,
+    )
     welcome_email_send(user=user, company=company)
     return company
 

@@ -17,6 +17,7 @@ from django.core.exceptions import (
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.urls import get_urlconf, set_urlconf
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
@@ -67,6 +68,7 @@ def welcome(request: HttpRequest) -> HttpResponse:
                     user=user,
                     name=form.cleaned_data["name"],
                     subdomain=form.cleaned_data["subdomain"],
+                    language=translation.get_language() or "",
                 )
             except ValidationError as exc:
                 for field, messages in exc.message_dict.items():

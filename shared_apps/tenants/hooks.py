@@ -21,15 +21,17 @@ _company_provisioned: list[CompanyHook] = []
 
 
 def on_company_provisioned(func: CompanyHook) -> CompanyHook:
-    """Register `func(*, company, owner)`; it runs in the new company's schema."""
+    """Register `func(*, company, owner, language)`; it runs in the new company's schema.
+    `language` is the one the company's default content (pipeline, stages, reasons) is
+    written in: the signing-up person's interface language."""
     if func not in _company_provisioned:
         _company_provisioned.append(func)
     return func
 
 
-def run_company_provisioned(*, company: Company, owner: User) -> None:
+def run_company_provisioned(*, company: Company, owner: User, language: str) -> None:
     if not _company_provisioned:
         return
     with schema_context(company.schema_name):
         for func in _company_provisioned:
-            func(company=company, owner=owner)
+            func(company=company, owner=owner, language=language)

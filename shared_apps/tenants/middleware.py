@@ -7,11 +7,14 @@ from django.core.exceptions import DisallowedHost
 from django.http import HttpRequest, HttpResponse, HttpResponseNotFound
 from django.template.loader import render_to_string
 from django.urls import set_urlconf
+from django.utils import translation
+from django.utils.cache import patch_vary_headers
 from django_tenants.middleware.main import TenantMainMiddleware
 from django_tenants.utils import get_public_schema_name
 
 from shared_apps.tenants.db import connection
 from shared_apps.tenants.models import Company
+from shared_apps.tenants.origins import public_url
 from shared_apps.tenants.selectors import company_for_host
 
 
@@ -53,5 +56,18 @@ class CompanyRoutingMiddleware(TenantMainMiddleware):
 
 def _not_found(request: HttpRequest) -> HttpResponse:
     # Rendered without the request context: no company, user or CSRF data on this page.
-    body = render_to_string("404_host.html", {"public_schema": get_public_schema_name()})
-    return HttpResponseNotFound(body)
+    # Routing runs before LocaleMiddleware: the language is read from the request here
+    # (the language cookie, else Accept-Language).
+    language = translation.get_language_from_request(request)
+    try:
+        home_url = public_url("/", request)
+    except DisallowedHost:  # a forged Host header: no port to keep
+        home_url = public_url("/")
+    with translation.override(language):
+        body = render_to_string(
+            "404_host.html", {"public_schema": get_public_schema_name(), "home_url": home_url}
+        )
+    response = HttpResponseNotFound(body)
+    response["Content-Language"] = language
+    patch_vary_headers(response, ("Accept-Language", "Cookie"))
+    return response

@@ -77,9 +77,17 @@ def _validate(*, name: str, subdomain: str, owner_email: str) -> None:
 
 @transaction.atomic
 def company_provision(
-    *, name: str, subdomain: str, owner_email: str, actor: User | None = None
+    *,
+    name: str,
+    subdomain: str,
+    owner_email: str,
+    actor: User | None = None,
+    language: str = "",
 ) -> Company:
     """Create a company, its schema (a copy of the template) and its owner, in one transaction.
+
+    The default content (pipeline, stages, lost reasons) is written in `language` (the
+    signing-up person's interface language), else in the owner's language.
 
     Either everything exists afterwards or nothing does: rows and DDL share the transaction.
     Raises ValidationError for bad input and ProvisioningError when the schema cannot be built.
@@ -134,7 +142,12 @@ def company_provision(
 
     owner = user_get_or_create(email=owner_email, actor=actor)
     membership_create(user=owner, company=company, role=Membership.Role.OWNER, actor=actor)
-    hooks.run_company_provisioned(company=company, owner=owner)
+    supported = {code for code, _label in settings.LANGUAGES}
+    hooks.run_company_provisioned(
+        company=company,
+        owner=owner,
+        language=language if language in supported else owner.language,
+    )
     platform_event_record(
         actor=actor,
         action="company.provisioned",

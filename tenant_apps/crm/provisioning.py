@@ -29,12 +29,12 @@ DEFAULT_STAGES = (
 DEFAULT_PIPELINE = gettext_noop("Sales")
 
 
-def default_pipeline_create(*, company: Company, owner: User) -> None:
+def default_pipeline_create(*, company: Company, owner: User, language: str) -> None:
     """The default "Sales" pipeline and lost reasons, in the owner's language. Runs inside the
     new company's schema and transaction."""
     if Pipeline.objects.exists():
         return
-    with translation.override(owner.language):
+    with translation.override(language):
         pipeline = Pipeline.objects.create(name=_(DEFAULT_PIPELINE), is_default=True)
         Stage.objects.bulk_create(
             Stage(
@@ -47,7 +47,7 @@ def default_pipeline_create(*, company: Company, owner: User) -> None:
             )
             for position, (name, probability, won, lost) in enumerate(DEFAULT_STAGES, start=1)
         )
-    lost_reasons_seed(language=owner.language)
+    lost_reasons_seed(language=language)
     # Run the deferred foreign-key checks now: the caller may drop the schema later in the
     # same transaction (a failed or test provisioning), which PostgreSQL refuses while
     # trigger events are pending. Provisioning itself is the audit record (PlatformEvent).

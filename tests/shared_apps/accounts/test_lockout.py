@@ -236,6 +236,7 @@ class TestResetAndSignupLimits:
         # when a 21st comes, with a good password, and one from another address
         data = {
             "email": "late@example.test",
+            "full_name": "Late Comer",
             "password1": "a sturdy passphrase 2026",
             "password2": "a sturdy passphrase 2026",
         }

@@ -14,7 +14,8 @@ from tests.conftest import host_client
 
 def _signup(client: Client, email: str, password: str) -> Any:
     return client.post(
-        "/accounts/signup/", {"email": email, "password1": password, "password2": password}
+        "/accounts/signup/",
+        {"email": email, "full_name": "Pat Example", "password1": password, "password2": password},
     )
 
 

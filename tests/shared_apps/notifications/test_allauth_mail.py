@@ -78,6 +78,7 @@ def test_a_new_user_signs_up_confirms_and_joins(
             f"/accounts/signup/?next={path}",
             {
                 "email": "brand.new@example.test",
+                "full_name": "Brand New",
                 "password1": "a-long-passphrase-2026",
                 "password2": "a-long-passphrase-2026",
             },

@@ -148,6 +148,7 @@ def test_sign_up_while_the_broker_is_down_then_the_flush_sends_once(
             "/accounts/signup/",
             {
                 "email": "broker.down@example.test",
+                "full_name": "Broker Down",
                 "password1": "a-long-passphrase-2026",
                 "password2": "a-long-passphrase-2026",
             },

@@ -111,7 +111,7 @@ class TestProvision:
         self, monkeypatch: pytest.MonkeyPatch
     ) -> None:
         # given a hook that fails after the schema and the owner were created
-        def broken_hook(*, company: Company, owner: User) -> None:
+        def broken_hook(*, company: Company, owner: User, language: str) -> None:
             assert schema_exists("theta")
             raise RuntimeError("hook failed")
 
@@ -134,7 +134,7 @@ class TestProvision:
             "from django.db import connection, OperationalError\n"
             "from shared_apps.tenants import hooks\n"
             "from shared_apps.tenants.services import company_provision\n"
-            "def kill(*, company, owner):\n"
+            "def kill(*, company, owner, language):\n"
             "    connection.cursor().execute('SELECT pg_terminate_backend(pg_backend_pid())')\n"
             "hooks.on_company_provisioned(kill)\n"
             "try:\n"
@@ -168,7 +168,7 @@ class TestProvision:
     def test_hook_runs_in_the_new_company_schema(self, monkeypatch: pytest.MonkeyPatch) -> None:
         seen = []
 
-        def hook(*, company: Company, owner: User) -> None:
+        def hook(*, company: Company, owner: User, language: str) -> None:
             seen.append(connection.schema_name)
             AuditEvent.objects.create(action="welcome", object_type="x", object_id="1")
 
