@@ -50,6 +50,14 @@ class RequestSizeLimitMiddleware:
             body = render_to_string("413.html", context, request=request)
         response = HttpResponse(body, status=413)
         response["Cache-Control"] = "no-store"
-        # The client may still be sending: do not let it reuse this connection.
-        response["Connection"] = "close"
+        # Answered before CommonMiddleware, which would set it: with a length the client
+        # knows where the answer ends while its own body may still be on the way.
+        response["Content-Length"] = str(len(response.content))
+        # No `Connection: close`: PEP 3333 forbids hop-by-hop headers from an application.
+        # The development server (wsgiref) answers one with a 500, and gunicorn drops it.
+        # What happens to the unread body is the server's business: gunicorn's threaded
+        # workers drain at most 64 KiB of it within the worker data timeout and otherwise
+        # close the connection (its sync workers always close); the development server
+        # reads it up to Content-Length as the client sends it; nginx refuses the body
+        # before it reaches us (client_max_body_size).
         return response
