@@ -315,7 +315,7 @@ ACTIVITIES = ListSpec(
     title=_("Activities"),
     url_name="crm:activity_list",
     export_url_name="crm:activity_export",
-    create_url_name=None,
+    create_url_name="crm:activity_create",
     rows=lambda actor: list_selectors.activity_list(actor=actor),
     columns=(
         Column("subject", _("Subject"), c.attr("subject"), c.lower("subject")),

@@ -41,7 +41,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='activity',
             name='email_direction',
-            field=models.CharField(blank=True, choices=[('out', 'Sent'), ('in', 'Received')], max_length=8, verbose_name='direction'),
+            field=models.CharField(blank=True, choices=[('out', 'Outgoing'), ('in', 'Incoming')], max_length=8, verbose_name='direction'),
         ),
         migrations.AddField(
             model_name='activity',

@@ -63,8 +63,8 @@ class CallOutcome(models.TextChoices):
 
 
 class EmailDirection(models.TextChoices):
-    OUTGOING = "out", _("Sent")
-    INCOMING = "in", _("Received")
+    OUTGOING = "out", _("Outgoing")
+    INCOMING = "in", _("Incoming")
 
 
 # A call or meeting lasts at most a day; longer is a typing mistake.

@@ -137,6 +137,11 @@ _KIND_ONLY = {
     "location": ActivityKind.MEETING,
 }
 MAX_PARTICIPANTS = 50
+_ONLY = {
+    ActivityKind.CALL: lambda: _("Only calls have this."),
+    ActivityKind.MEETING: lambda: _("Only meetings have this."),
+    ActivityKind.EMAIL: lambda: _("Only emails have this."),
+}
 
 
 def _clean(activity: Activity) -> None:
@@ -162,7 +167,7 @@ def _kind_rules(activity: Activity) -> None:
     kind = activity.kind
     for name, only in _KIND_ONLY.items():
         if getattr(activity, name) not in (None, "") and kind != only:
-            errors[name] = _("Only a %(kind)s has this.") % {"kind": only.label.lower()}
+            errors[name] = _ONLY[only]()
     duration = activity.duration_minutes
     if duration is not None:
         if kind not in (ActivityKind.CALL, ActivityKind.MEETING):

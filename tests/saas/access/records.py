@@ -20,12 +20,16 @@ for _kind in ("organization", "contact", "deal"):
             f"crm:{_kind}_delete": _POST_ONLY,
             f"crm:{_kind}_restore": _POST_ONLY,
             f"crm:{_kind}_task_add": _POST_ONLY,
+            f"crm:{_kind}_call_add": _POST_ONLY,
+            f"crm:{_kind}_meeting_add": _POST_ONLY,
+            f"crm:{_kind}_email_add": _POST_ONLY,
             f"crm:{_kind}_note_add": _POST_ONLY,
             f"crm:{_kind}_bin": _MANAGERS_PAGE,
         }
     )
 COMPANY["crm:organization_merge"] = _MANAGERS_MISSING
 COMPANY["crm:contact_merge"] = _MANAGERS_MISSING
+COMPANY["crm:activity_create"] = _CREATE
 COMPANY["crm:note_edit"] = _EDIT_MISSING
 COMPANY["crm:note_pin"] = _POST_ONLY
 COMPANY["crm:note_delete"] = _POST_ONLY

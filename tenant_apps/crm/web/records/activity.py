@@ -1,4 +1,5 @@
-"""Quick add of tasks and notes on a record page, and note edit, pin and delete.
+"""Quick add on a record page (a task, a logged call, meeting or email, a note), and note
+edit, pin and delete.
 
 With htmx the answer is the record's activity panel (forms and the first timeline page),
 swapped in place; without JavaScript the same forms are plain POSTs answered by a redirect
@@ -7,6 +8,7 @@ swapped in place; without JavaScript the same forms are plain POSTs answered by 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -23,7 +25,8 @@ from tenant_apps.crm.services.activities import activity_create
 from tenant_apps.crm.services.notes import note_create, note_delete, note_pin, note_update
 from tenant_apps.crm.timeline import record_timeline
 from tenant_apps.crm.web.records.access import actor, editors_only
-from tenant_apps.crm.web.records.forms import NoteForm, TaskForm
+from tenant_apps.crm.web.records.activity_forms import ActivityForm, make_form
+from tenant_apps.crm.web.records.forms import NoteForm, member_choices
 from tenant_apps.crm.web.records.kinds import KINDS, Kind
 from tenant_apps.crm.web.records.views import detail_context
 
@@ -37,7 +40,7 @@ def _answer(
     kind: Kind,
     record: Any,
     *,
-    task_form: TaskForm | None = None,
+    activity_form: ActivityForm | None = None,
     note_form: NoteForm | None = None,
     ok: bool,
 ) -> HttpResponse:
@@ -45,7 +48,7 @@ def _answer(
         return redirect(kind.url("detail"), pk=record.pk)
     timeline = record_timeline(actor=actor(request), record=record, page=1)
     context = detail_context(
-        request, kind, record, timeline, task_form=task_form, note_form=note_form
+        request, kind, record, timeline, activity_form=activity_form, note_form=note_form
     )
     template = (
         "crm/records/_activity.html" if _htmx(request) else f"crm/records/{kind.name}_detail.html"
@@ -60,29 +63,44 @@ def _live(kind: Kind, request: HttpRequest, pk: int) -> Any:
     return record
 
 
+_ADDED: dict[str, Callable[[], str]] = {
+    ActivityKind.TASK: lambda: _("Task added."),
+    ActivityKind.CALL: lambda: _("Call logged."),
+    ActivityKind.MEETING: lambda: _("Meeting logged."),
+    ActivityKind.EMAIL: lambda: _("Email logged."),
+}
+
+
 @require_POST
 @editors_only
-def task_add(request: HttpRequest, pk: int, *, kind: Kind) -> HttpResponse:
+def activity_add(
+    request: HttpRequest, pk: int, *, kind: Kind, activity_kind: str = ActivityKind.TASK
+) -> HttpResponse:
+    """Add a task or log a call, meeting or email on the record."""
     record = _live(kind, request, pk)
-    form = TaskForm(request.POST, company_id=request.tenant.pk)  # type: ignore[attr-defined]
+    user = actor(request)
+    form = make_form(
+        activity_kind,
+        request.POST,
+        members=member_choices(request.tenant.pk),  # type: ignore[attr-defined]
+        actor=user,
+        record=record,
+    )
     if form.is_valid():
         try:
             activity_create(
-                actor=actor(request),
-                kind=ActivityKind.TASK,
-                subject=form.cleaned_data["subject"],
-                due_at=form.cleaned_data.get("due_at"),
-                assignee=form.cleaned_data.get("assignee"),
+                actor=user,
+                kind=activity_kind,
+                **form.service_values(),
                 **{kind.name: record},
             )
         except ValidationError as exc:
-            for name, errors in exc.message_dict.items():
-                form.add_error(name if name in form.fields else None, errors)
+            form.service_errors(exc)
         else:
             if not _htmx(request):
-                messages.success(request, _("Task added."))
+                messages.success(request, _ADDED[activity_kind]())
             return _answer(request, kind, record, ok=True)
-    return _answer(request, kind, record, task_form=form, ok=False)
+    return _answer(request, kind, record, activity_form=form, ok=False)
 
 
 @require_POST

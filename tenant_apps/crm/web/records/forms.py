@@ -412,23 +412,6 @@ class DealForm(RecordForm):
         return values
 
 
-class TaskForm(forms.Form):
-    subject = forms.CharField(label=gettext_lazy("Task"), max_length=200)
-    due_at = forms.DateTimeField(
-        label=gettext_lazy("Due"),
-        required=False,
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
-        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d"],
-    )
-    assignee = UserChoiceField(label=gettext_lazy("Assignee"), required=False)
-
-    def __init__(self, *args: Any, company_id: int, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        assignee = self.fields["assignee"]
-        assert isinstance(assignee, forms.ChoiceField)
-        assignee.choices = [("", "—"), *member_choices(company_id)]
-
-
 class NoteForm(forms.Form):
     body = forms.CharField(
         label=gettext_lazy("Note"),

@@ -3,7 +3,7 @@ contacts and deals."""
 
 from django.urls import URLPattern, path
 
-from tenant_apps.crm.web.records import activity, merging, views
+from tenant_apps.crm.web.records import activity, activity_new, merging, views
 from tenant_apps.crm.web.records.kinds import KINDS
 
 _PLURAL = {"organization": "organizations", "contact": "contacts", "deal": "deals"}
@@ -19,7 +19,16 @@ def _record_urls(name: str) -> list[URLPattern]:
         path(f"{base}/<int:pk>/edit/", views.record_edit, kind, name=f"{name}_edit"),
         path(f"{base}/<int:pk>/delete/", views.record_delete, kind, name=f"{name}_delete"),
         path(f"{base}/<int:pk>/restore/", views.record_restore, kind, name=f"{name}_restore"),
-        path(f"{base}/<int:pk>/tasks/", activity.task_add, kind, name=f"{name}_task_add"),
+        path(f"{base}/<int:pk>/tasks/", activity.activity_add, kind, name=f"{name}_task_add"),
+        *[
+            path(
+                f"{base}/<int:pk>/{plural}/",
+                activity.activity_add,
+                {**kind, "activity_kind": logged},
+                name=f"{name}_{logged}_add",
+            )
+            for logged, plural in (("call", "calls"), ("meeting", "meetings"), ("email", "emails"))
+        ],
         path(f"{base}/<int:pk>/notes/", activity.note_add, kind, name=f"{name}_note_add"),
     ]
     if KINDS[name].merge is not None:
@@ -34,6 +43,7 @@ urlpatterns = [
     *_record_urls("contact"),
     *_record_urls("deal"),
     path("deals/stages/", views.deal_stage_options, name="deal_stage_options"),
+    path("activities/new/", activity_new.activity_new, name="activity_create"),
     path("notes/<int:pk>/edit/", activity.note_edit, name="note_edit"),
     path("notes/<int:pk>/pin/", activity.note_pin_toggle, name="note_pin"),
     path("notes/<int:pk>/delete/", activity.note_remove, name="note_delete"),

@@ -21,7 +21,7 @@ from django.views.decorators.http import require_GET, require_POST
 from tenant_apps.crm.duplicates import contact_duplicates, organization_duplicates
 from tenant_apps.crm.models import Contact, CustomField, Organization
 from tenant_apps.crm.services.common import RESTORE_WINDOW
-from tenant_apps.crm.timeline import record_timeline
+from tenant_apps.crm.timeline import record_timeline, timeline_filters
 from tenant_apps.crm.web.records.access import (
     EDITORS,
     MANAGERS,
@@ -31,12 +31,12 @@ from tenant_apps.crm.web.records.access import (
     role,
     viewers,
 )
+from tenant_apps.crm.web.records.activity_forms import ActivityForm, blank_forms
 from tenant_apps.crm.web.records.forms import (
     ContactForm,
     DealForm,
     NoteForm,
     RecordForm,
-    TaskForm,
     stage_choices,
 )
 from tenant_apps.crm.web.records.kinds import KINDS, Kind, initial_values
@@ -88,6 +88,9 @@ def record_create(request: HttpRequest, *, kind: Kind) -> HttpResponse:
         initial = _deal_initial(request)
     elif kind.name == "contact" and request.GET.get("organization", "").isdigit():
         initial["organization"] = request.GET["organization"]
+    # the new record is the creator's unless they pick someone else (only the form
+    # proposes it: the services keep no owner when none is given, e.g. in imports)
+    initial["owner"] = str(actor(request).pk)
     form = _form(kind, request, request.POST if request.method == "POST" else None, initial=initial)
     duplicates: list = []
     if request.method == "POST" and form.is_valid():
@@ -208,7 +211,9 @@ def record_detail(request: HttpRequest, pk: int, *, kind: Kind) -> HttpResponse:
         page = max(int(request.GET.get("page", "1")), 1)
     except ValueError:
         page = 1
-    timeline = record_timeline(actor=actor(request), record=record, page=page)
+    timeline = record_timeline(
+        actor=actor(request), record=record, page=page, show=request.GET.get("show", "")
+    )
     if request.headers.get("HX-Request") and page > 1:
         return render(
             request,
@@ -233,7 +238,7 @@ def detail_context(
     record: Any,
     timeline: Any,
     *,
-    task_form: TaskForm | None = None,
+    activity_form: ActivityForm | None = None,
     note_form: NoteForm | None = None,
 ) -> dict[str, Any]:
     roles = _roles(request)
@@ -241,6 +246,7 @@ def detail_context(
         "kind": kind,
         "record": record,
         "timeline": timeline,
+        "timeline_filters": timeline_filters(),
         "custom_values": _custom_values(kind, record),
         "restore_until": (
             record.deleted_at + RESTORE_WINDOW if record.deleted_at is not None else None
@@ -248,7 +254,12 @@ def detail_context(
         **roles,
     }
     if roles["can_edit"] and record.deleted_at is None:
-        context["task_form"] = task_form or TaskForm(company_id=_company_id(request))
+        context["activity_forms"] = blank_forms(
+            actor=actor(request),
+            company_id=_company_id(request),
+            record=record,
+            bound=activity_form,
+        )
         context["note_form"] = note_form or NoteForm()
     if isinstance(record, Organization):
         context["contacts"] = list(

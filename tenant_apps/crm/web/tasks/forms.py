@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from tenant_apps.crm.models import Contact, Deal, Organization
+from tenant_apps.crm.web.date_inputs import EuropeanDateField, EuropeanTimeField
 from tenant_apps.crm.web.tasks.selectors import link_resolve
 
 # A task given a date but no time is due at this local time (its reminder goes out then).
@@ -17,16 +18,11 @@ DEFAULT_DUE_TIME = datetime.time(9, 0)
 
 
 class DueFieldsMixin(forms.Form):
-    due_date = forms.DateField(
-        label=_("Due date"),
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-    )
-    due_time = forms.TimeField(
+    due_date = EuropeanDateField(label=_("Due date"), required=False)
+    due_time = EuropeanTimeField(
         label=_("Time"),
         required=False,
         help_text=_("Without a time, the task is due at 09:00."),
-        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
     )
 
     def due_at(self) -> datetime.datetime | None:
@@ -44,14 +40,15 @@ class DueFieldsMixin(forms.Form):
         return cleaned
 
 
-class TaskAddForm(DueFieldsMixin):
-    subject = forms.CharField(label=_("Task"), max_length=200)
+class RecordPickerForm(forms.Form):
+    """The record (deal, contact or organization) a new activity belongs to: the actor's
+    own and recently changed ones, or the one given in the address."""
+
     link = forms.CharField(
         label=_("For"),
-        help_text=_("A task belongs to a deal, a contact or an organization."),
+        help_text=_("An activity belongs to a deal, a contact or an organization."),
         widget=forms.Select(),
     )
-    field_order = ["subject", "due_date", "due_time", "link"]
 
     def __init__(
         self,
@@ -95,6 +92,11 @@ class TaskAddForm(DueFieldsMixin):
             "contact": record if isinstance(record, Contact) else None,
             "deal": record if isinstance(record, Deal) else None,
         }
+
+
+class TaskAddForm(DueFieldsMixin, RecordPickerForm):
+    subject = forms.CharField(label=_("Task"), max_length=200)
+    field_order = ["subject", "due_date", "due_time", "link"]
 
 
 class TaskEditForm(DueFieldsMixin):

@@ -195,7 +195,7 @@ class TestAdd:
             (
                 {"subject": "S", "link": "C", "due_date": "31.02.2030"},
                 "due_date",
-                "Enter a valid date.",
+                "Enter a date as dd.mm.yyyy.",
             ),
             (
                 {"subject": "S", "link": "C", "due_time": "10:00"},
