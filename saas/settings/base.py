@@ -59,6 +59,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # A session is used only on the host it was opened on (a copied cookie is refused).
+    "shared_apps.accounts.session_binding.SessionHostBindingMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "allauth.usersessions.middleware.UserSessionsMiddleware",
     "shared_apps.accounts.session_limit.AbsoluteSessionLifetimeMiddleware",

@@ -17,7 +17,6 @@ from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from allauth.socialaccount.models import SocialApp
 from allauth.usersessions.adapter import DefaultUserSessionsAdapter
 from django.conf import settings
-from django.contrib.sites.shortcuts import get_current_site
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest
@@ -26,6 +25,7 @@ from django.utils.html import strip_tags
 from django.utils.translation import ngettext
 
 from shared_apps.accounts import crypto
+from shared_apps.accounts.public_links import links_on_public_origin, public_url
 from shared_apps.audit.security import security_event_record
 
 LOGIN_FAILED = "login_failed"
@@ -81,6 +81,14 @@ class AccountAdapter(DefaultAccountAdapter):
         login = credentials.get("email", credentials.get("username", "")) or ""
         return f"account:{login.strip().lower()}"
 
+    def get_reset_password_from_key_url(self, key: str) -> str:
+        # allauth passes "<uidb36>-<key>" as one opaque key.
+        uidb36, _, token = key.partition("-")
+        return public_url("account_reset_password_from_key", uidb36=uidb36, key=token)
+
+    def get_email_confirmation_url(self, request: HttpRequest, emailconfirmation: Any) -> str:
+        return public_url("account_confirm_email", key=emailconfirmation.key)
+
     def send_mail(self, template_prefix: str, email: str, context: dict[str, Any]) -> None:
         """Every allauth email (address confirmation, password reset, MFA and password
         notices) goes through the notifications task: rendered here with allauth's templates
@@ -96,9 +104,10 @@ class AccountAdapter(DefaultAccountAdapter):
         if not isinstance(user, User):
             user = User.objects.filter(email=email.strip().lower()).first()
         ctx: dict[str, Any] = {"request": request, "email": email}
-        if request is not None:
-            ctx["current_site"] = get_current_site(request)
         ctx.update(context)
+        # Links and the site name point at the public host, never at the host the request
+        # came in on (shared_apps/accounts/public_links.py).
+        ctx = links_on_public_origin(ctx)
         with translation.override(recipient_language(user=user, email=email)):
             message = self.render_mail(template_prefix, email, ctx)
         body = message.body if message.content_subtype != "html" else strip_tags(message.body)
@@ -182,4 +191,5 @@ class UserSessionsAdapter(DefaultUserSessionsAdapter):
             request=request,
             user=user if user is not None and user.is_authenticated else None,
             data={"count": len(sessions)},
+            account=True,
         )

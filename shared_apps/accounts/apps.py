@@ -11,8 +11,10 @@ class AccountsConfig(AppConfig):
         from django.contrib.auth.signals import user_logged_in
 
         from shared_apps.accounts import security_signals, signup
+        from shared_apps.accounts.session_binding import remember_session_host
         from shared_apps.accounts.session_limit import remember_sign_in_time
 
         security_signals.connect()
         signup.connect()
         user_logged_in.connect(remember_sign_in_time, dispatch_uid="session-sign-in-time")
+        user_logged_in.connect(remember_session_host, dispatch_uid="session-host")

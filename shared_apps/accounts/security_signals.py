@@ -3,6 +3,8 @@
 Sign-in, failed sign-in, sign-out, password change/reset and MFA changes each leave a
 SecurityEvent row (shared_apps/audit/security.py). Lockouts are recorded by the account
 adapter (allauth sends no signal for them), ended sessions by the user-sessions adapter.
+Password and two-factor changes are account-level: they belong to the person, not to the
+company whose host they happened on.
 """
 
 from __future__ import annotations
@@ -44,11 +46,11 @@ def on_logged_out(
 
 
 def on_password_changed(sender: Any, request: HttpRequest, user: Any, **kwargs: Any) -> None:
-    security_event_record(kind="password_changed", request=request, user=_user(user))
+    security_event_record(kind="password_changed", request=request, user=_user(user), account=True)
 
 
 def on_password_reset(sender: Any, request: HttpRequest, user: Any, **kwargs: Any) -> None:
-    security_event_record(kind="password_reset", request=request, user=user)
+    security_event_record(kind="password_reset", request=request, user=user, account=True)
 
 
 def _mfa(action: str) -> Any:
@@ -60,6 +62,7 @@ def _mfa(action: str) -> Any:
             request=request,
             user=_user(user),
             data={"action": action, "type": authenticator.type},
+            account=True,
         )
 
     return receiver

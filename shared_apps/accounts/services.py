@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.db import transaction
+from django.http import HttpRequest
 
 from shared_apps.accounts.models import Membership, User
 from shared_apps.audit.services import platform_event_record
@@ -64,3 +65,25 @@ def company_require_mfa_set(*, company: Company, required: bool, actor: User) ->
         )
         security_event_record(kind="mfa_changed", user=actor, company_id=company.pk, data=data)
     return company
+
+
+@transaction.atomic
+def user_sessions_end_all(*, user: User, request: HttpRequest | None) -> int:
+    """Sign `user` out everywhere: every session of theirs, on every host, is deleted
+    server-side (allauth's user sessions list each one opened since sign-in). Recorded as an
+    account-level "sessions_ended" event. Returns how many sessions ended."""
+    from allauth.usersessions.models import UserSession
+
+    from shared_apps.audit.security import security_event_record
+
+    sessions = list(UserSession.objects.select_for_update().filter(user=user))
+    for session in sessions:
+        session.end()  # deletes the session row and the listing row
+    security_event_record(
+        kind="sessions_ended",
+        request=request,
+        user=user,
+        data={"count": len(sessions), "everywhere": True},
+        account=True,
+    )
+    return len(sessions)

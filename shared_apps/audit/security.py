@@ -37,13 +37,20 @@ def security_event_record(
     email: str = "",
     company_id: int | None = None,
     data: dict[str, Any] | None = None,
+    account: bool = False,
 ) -> SecurityEvent:
     """Store and log one event. `data` must not hold secrets; keys that look like one are
-    dropped defensively."""
+    dropped defensively.
+
+    `account=True` marks an event of the person's account (password, two-factor, ending
+    sessions): it belongs to no company, whatever host it happened on, so it shows on the
+    person's own security page and in the platform admin, never in a company's log."""
     clean = {
         k: v for k, v in (data or {}).items() if not any(w in k.lower() for w in _SECRET_WORDS)
     }
-    if company_id is None and request is not None:
+    if account:
+        company_id = None
+    elif company_id is None and request is not None:
         company_id = getattr(getattr(request, "tenant", None), "pk", None)
     if user is not None and not email:
         email = user.email

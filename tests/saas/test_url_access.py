@@ -54,9 +54,9 @@ COMPANY: dict[str, tuple[object, ...]] = {
     "account_set_password": (L, 404, 302, 302, 302, 200),
     "account_reset_password": (200, 200, 200, 200, 200, 200),
     "account_confirm_login_code": (L, 302, 302, 302, 302, 302),
-    "account_confirm_email": (200, 200, 200, 200, 200, 200),
-    "account_reset_password_from_key_done": (200, 200, 200, 200, 200, 200),
-    "account_reset_password_from_key": (200, 200, 200, 200, 200, 200),
+    "account_confirm_email": (302, 302, 302, 302, 302, 302),  # to the public host
+    "account_reset_password_from_key_done": (302, 302, 302, 302, 302, 302),  # public host
+    "account_reset_password_from_key": (302, 302, 302, 302, 302, 302),  # to the public host
     "account_reset_password_done": (200, 200, 200, 200, 200, 200),
     "mfa_index": (L, 404, 200, 200, 200, 200),
     "mfa_authenticate": (L, 302, 302, 302, 302, 302),

@@ -201,7 +201,9 @@ def test_password_reset_does_not_bypass_mfa(
     # when they reset it through the emailed link
     public = _client("localhost")
     assert public.post("/accounts/password/reset/", {"email": user.email}).status_code == 302
-    link = re.search(r"http://[^\s]+/accounts/password/reset/key/[^\s]+", str(mail.outbox[0].body))
+    link = re.search(
+        r"https?://[^\s]+/accounts/password/reset/key/[^\s]+", str(mail.outbox[0].body)
+    )
     assert link is not None
     path = link.group(0).split("localhost", 1)[1]
     form_url = public.get(path)["Location"]

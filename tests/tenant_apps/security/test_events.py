@@ -20,6 +20,7 @@ def _owner_client(company: Company) -> Client:
 
 def _events(company: Company, count: int, **fields: object) -> None:
     user = make_user()
+    Membership.objects.create(user=user, company=company, role="member")
     SecurityEvent.objects.bulk_create(
         SecurityEvent(kind="login", user=user, company_id=company.pk, ip="192.0.2.7", **fields)
         for _ in range(count)
@@ -71,3 +72,45 @@ class TestSecurityEventsPage:
         total = before + 60
         last = client.get("/settings/security/events/?page=999").content.decode()
         assert last.count("<tr>") == (total % 50 or 50) + 1
+
+
+@pytest.mark.django_db
+class TestOnlyMembersEventsInTheCompany:
+    def test_strangers_lockouts_and_account_events_stay_out(
+        self, alpha: Company, beta: Company
+    ) -> None:
+        # given, on alpha's host: a member's sign-in (shown), and things that are not
+        # alpha's: a stranger's sign-in, a lockout of an arbitrary address, a member's
+        # account-level events (password reset, personal two-factor change), and the same
+        # member's sign-in on beta
+        member = make_user(email="member@example.test")
+        Membership.objects.create(user=member, company=alpha, role="member")
+        Membership.objects.create(user=member, company=beta, role="member")
+        stranger = make_user(email="stranger@example.test")
+        rows = [
+            ("login", member, "", alpha, "Shown/1.0", {}),
+            ("login", stranger, "", alpha, "Stranger/1.0", {}),
+            ("locked_out", None, "anyone@example.test", alpha, "Locked/1.0", {}),
+            ("password_reset", member, "", alpha, "Reset/1.0", {}),
+            ("sessions_ended", member, "", alpha, "Ended/1.0", {"count": 2}),
+            ("mfa_changed", member, "", alpha, "Personal/1.0", {"action": "added"}),
+            ("mfa_changed", member, "", alpha, "Rule/1.0", {"require_mfa": True}),
+            ("login", member, "", beta, "OnBeta/1.0", {}),
+        ]
+        SecurityEvent.objects.bulk_create(
+            SecurityEvent(
+                kind=kind, user=user, email=email, company_id=company.pk, user_agent=ua, data=data
+            )
+            for kind, user, email, company, ua, data in rows
+        )
+
+        # when alpha's owner reads the company's security events
+        body = _owner_client(alpha).get("/settings/security/events/").content.decode()
+
+        # then only the member's own events in alpha show
+        assert "Shown/1.0" in body
+        assert "Rule/1.0" in body  # the company's own two-factor rule
+        for hidden in ("Stranger", "Locked", "Reset", "Ended", "Personal", "OnBeta"):
+            assert hidden not in body, hidden
+        assert "stranger@example.test" not in body
+        assert "anyone@example.test" not in body
