@@ -5,7 +5,8 @@ They are provisioned once per run (committed to the test database), not per test
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
+from typing import Any
 
 import pytest
 from django.conf import settings
@@ -101,3 +102,18 @@ def public_client() -> Client:
 @pytest.fixture
 def alpha_client(alpha: Company) -> Client:
     return host_client("alpha.localhost")
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, Any, None]:
+    """A failing test's report shows the log of every server or worker the test ran against
+    (started with tests.processes.background_process)."""
+    from tests import processes
+
+    outcome = yield
+    report = outcome.get_result()
+    if report.failed:
+        for started in processes.running():
+            report.sections.append((f"log of {started.describe()}", started.tail()))

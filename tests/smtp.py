@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import socket
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
@@ -13,11 +12,8 @@ from typing import Any
 from aiosmtpd.controller import Controller
 from django.test import override_settings
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+from tests.processes import STARTUP_TIMEOUT
+from tests.servers import free_port
 
 
 @dataclass
@@ -41,7 +37,10 @@ class SMTPServer:
     controller: Controller | None = None
 
     def start(self) -> None:
-        self.controller = Controller(self.inbox, hostname="127.0.0.1", port=self.port)
+        # aiosmtpd's own default (5 s) for its thread to come up is short on a busy machine.
+        self.controller = Controller(
+            self.inbox, hostname="127.0.0.1", port=self.port, ready_timeout=STARTUP_TIMEOUT
+        )
         self.controller.start()
 
     def stop(self) -> None:

@@ -8,7 +8,6 @@ import runpy
 import socket
 import subprocess
 import sys
-import time
 from datetime import timedelta
 from pathlib import Path
 from types import SimpleNamespace
@@ -18,7 +17,7 @@ import pytest
 import requests
 
 from tests.deploy.production_env import production_env, production_env_without_db
-from tests.processes import ROOT, stop_process
+from tests.processes import ROOT, background_process, http_ready, wait_until
 from tests.servers import free_port
 
 CONFIG = ROOT / "deploy" / "gunicorn.conf.py"
@@ -167,18 +166,10 @@ class TestAccessFields:
         assert fields["path"] == "/invite/[REDACTED]/"
 
 
-def _wait_live(port: int, process: subprocess.Popen[str]) -> None:
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            if requests.get(f"http://127.0.0.1:{port}/health/live", timeout=2).ok:
-                return
-        except requests.RequestException:
-            pass  # refused, or queued on a socket whose workers are still starting
-        if process.poll() is not None or time.monotonic() > deadline:
-            stop_process(process, timeout=5)
-            raise RuntimeError(f"gunicorn did not start: {process.stderr.read()[-3000:]}")  # type: ignore[union-attr]
-        time.sleep(0.2)
+def _access_lines(path: Path) -> list[dict[str, Any]]:
+    text = path.read_text() if path.exists() else ""
+    # Complete lines only: the last may be half-written while gunicorn runs.
+    return [json.loads(line) for line in text.split("\n")[:-1] if line]
 
 
 @pytest.mark.slow
@@ -192,16 +183,13 @@ def test_gunicorn_serves_production_settings_with_json_access_lines(tmp_path: Pa
         GUNICORN_ACCESS_LOG=str(access_log),
         FORWARDED_ALLOW_IPS="127.0.0.1",
     )
-    process = subprocess.Popen(
+    with background_process(
+        "gunicorn (production settings)",
         [sys.executable, "-m", "gunicorn", "-c", str(CONFIG), "saas.wsgi"],
-        cwd=ROOT,
         env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        _wait_live(port, process)
+        ready=http_ready(port),
+        stop_timeout=15,
+    ) as gunicorn:
         # A page of the public host rendered through the whole middleware stack (a 404: pages
         # with static files need collectstatic's manifest, which deploy/check builds).
         public = requests.get(
@@ -218,15 +206,20 @@ def test_gunicorn_serves_production_settings_with_json_access_lines(tmp_path: Pa
         unknown = requests.get(
             f"http://127.0.0.1:{port}/", headers={"Host": "evil.example.net"}, timeout=30
         )
-        time.sleep(0.3)  # the access line is written after the response
-    finally:
-        stop_process(process, timeout=15)
-    stderr = process.stderr.read() if process.stderr else ""
+        # Access lines are written after the response has gone out.
+        wait_until(
+            lambda: {"/no-such-page/", "/"} <= {line["path"] for line in _access_lines(access_log)},
+            what="both access lines written",
+            timeout=30,
+            started=gunicorn,
+        )
+        gunicorn.stop(timeout=15)
+        stderr = gunicorn.log()
 
     assert public.status_code == 404, public.text[:500]
     assert public.headers["X-Request-ID"] == "deploy-test-0001"
     assert unknown.status_code in (400, 404)
-    lines = [json.loads(line) for line in access_log.read_text().splitlines()]
+    lines = _access_lines(access_log)
     by_id = {line.get("request_id"): line for line in lines}
     line = by_id["deploy-test-0001"]
     assert line["logger"] == "gunicorn.access"
@@ -265,18 +258,15 @@ def test_socket_activation_and_the_image_healthcheck() -> None:
         f"exec 3<&{listener.fileno()}; "
         f'exec env LISTEN_PID=$$ LISTEN_FDS=1 "$0" -m gunicorn -c "$1" saas.wsgi'
     )
-    process = subprocess.Popen(
+    with background_process(
+        "gunicorn (socket activation)",
         ["bash", "-c", script, sys.executable, str(CONFIG)],
-        cwd=ROOT,
         env=env,
         pass_fds=(listener.fileno(),),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    listener.close()  # gunicorn holds its own copy
-    try:
-        _wait_live(port, process)
+        ready=http_ready(port),
+        stop_timeout=15,
+    ):
+        listener.close()  # gunicorn holds its own copy
         check = subprocess.run(
             _healthcheck_command(),
             env={**env, "PORT": str(port)},
@@ -294,5 +284,3 @@ def test_socket_activation_and_the_image_healthcheck() -> None:
             check=False,
         )
         assert failing.returncode != 0  # nothing listening there: unhealthy
-    finally:
-        stop_process(process, timeout=15)

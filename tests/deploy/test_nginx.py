@@ -13,7 +13,6 @@ import socket
 import ssl
 import subprocess
 import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -21,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.processes import ROOT, stop_process
+from tests.processes import ROOT, background_process, port_open
 from tests.servers import free_port
 
 NGINX = shutil.which("nginx") or ("/usr/sbin/nginx" if os.path.exists("/usr/sbin/nginx") else "")
@@ -110,25 +109,17 @@ def _nginx(tmp: Path) -> Iterator[Site]:
         f" proxy_temp_path {tmp}/proxy;\n fastcgi_temp_path {tmp}/f;\n uwsgi_temp_path {tmp}/u;\n"
         f" scgi_temp_path {tmp}/s;\n include {tmp}/crm.conf;\n}}\n"
     )
-    process = subprocess.Popen(
-        [NGINX, "-p", str(tmp), "-e", f"{tmp}/logs/error.log", "-c", str(tmp / "nginx.conf"),
-         "-g", "daemon off;"],
-        stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
     try:
-        deadline = time.monotonic() + 10
-        while True:
-            with (
-                contextlib.suppress(OSError),
-                socket.create_connection(("127.0.0.1", https_port), timeout=0.5),
-            ):
-                break
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"nginx did not start: {process.stderr.read()}")  # type: ignore[union-attr]
-            time.sleep(0.05)
-        yield Site(http_port=http_port, https_port=https_port, static=static)
+        with background_process(
+            "nginx",
+            [NGINX, "-p", str(tmp), "-e", f"{tmp}/logs/error.log", "-c", str(tmp / "nginx.conf"),
+             "-g", "daemon off;"],
+            env=dict(os.environ),
+            ready=port_open(https_port),
+            stop_timeout=5,
+        ):  # fmt: skip
+            yield Site(http_port=http_port, https_port=https_port, static=static)
     finally:
-        stop_process(process, timeout=5)
         echo.shutdown()
         echo.server_close()
 

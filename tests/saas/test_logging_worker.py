@@ -4,10 +4,7 @@ the task (its id and user), the task id and name, and the company."""
 from __future__ import annotations
 
 import json
-import subprocess
 import sys
-import tempfile
-import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,7 +16,7 @@ from django_tenants.utils import schema_context
 
 from saas.logs import context
 from shared_apps.tenants.models import Company
-from tests.processes import ROOT, child_env, stop_process
+from tests.processes import background_process, child_env, log_contains, wait_until
 from tests.saas.log_probe_tasks import worker_log_probe
 
 QUEUE = f"test-logs-{uuid.uuid4().hex[:8]}"
@@ -32,35 +29,29 @@ def worker_output(
 ) -> Iterator[Path]:
     with django_db_blocker.unblock():  # type: ignore[attr-defined]
         env = child_env(LOG_FORMAT="json", LOG_LEVEL="INFO")
-    with tempfile.TemporaryDirectory() as folder:
-        output = Path(folder) / "worker.log"
-        with output.open("w") as sink:
-            process = subprocess.Popen(
-                [
-                    sys.executable, "-m", "celery", "-A", "saas", "worker", "--pool=solo",
-                    "--queues", QUEUE, "--include", "tests.saas.log_probe_tasks",
-                    "--without-heartbeat", "--without-gossip", "--without-mingle",
-                ],
-                cwd=ROOT,
-                env=env,
-                stdout=sink,
-                stderr=subprocess.STDOUT,
-            )  # fmt: skip
-            try:
-                yield output
-            finally:
-                stop_process(process)
+    with background_process(
+        "celery worker (logging)",
+        [
+            sys.executable, "-m", "celery", "-A", "saas", "worker", "--pool=solo",
+            "--queues", QUEUE, "--include", "tests.saas.log_probe_tasks",
+            "--without-heartbeat", "--without-gossip", "--without-mingle",
+        ],
+        env=env,
+        ready=log_contains(" ready."),
+    ) as worker:  # fmt: skip
+        yield worker.log_path
 
 
 def _wait_for_line(output: Path, marker: str) -> dict[str, Any]:
-    deadline = time.monotonic() + TIMEOUT
-    while time.monotonic() < deadline:
-        for text in output.read_text().splitlines():
-            if marker in text:
-                line: dict[str, Any] = json.loads(text)
-                return line
-        time.sleep(0.2)
-    raise AssertionError(f"no worker line with {marker}:\n{output.read_text()[-3000:]}")
+    found: list[dict[str, Any]] = []
+
+    def seen() -> bool:
+        complete = output.read_text().split("\n")[:-1]  # the last may be half-written
+        found.extend(json.loads(text) for text in complete if marker in text)
+        return bool(found)
+
+    wait_until(seen, what=f"a worker line with {marker}", timeout=TIMEOUT)
+    return found[0]
 
 
 @pytest.mark.slow

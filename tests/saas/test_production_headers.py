@@ -13,9 +13,7 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
 import sys
-import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -25,7 +23,7 @@ import pytest
 import requests
 from django.conf import settings
 
-from tests.processes import ROOT, child_env, run_manage, run_python, stop_process
+from tests.processes import background_process, child_env, http_ready, run_manage, run_python
 from tests.saas.observatory import Response, Site, observatory_grade, parse_csp
 from tests.servers import free_port
 
@@ -127,20 +125,6 @@ def _set_cookies(response: requests.Response) -> list[str]:
     return list(response.raw.headers.getlist("Set-Cookie"))
 
 
-def _wait_live(port: int, process: subprocess.Popen[str]) -> None:
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            if requests.get(f"http://127.0.0.1:{port}/health/live", timeout=5).ok:
-                return
-        except requests.RequestException:
-            pass
-        if process.poll() is not None or time.monotonic() > deadline:
-            stderr = process.stderr.read() if process.stderr else ""
-            raise RuntimeError(f"gunicorn did not start: {stderr[-3000:]}")
-        time.sleep(0.2)
-
-
 @pytest.fixture(scope="module")
 def server(django_db_setup: None, django_db_blocker: pytest.FixtureRequest) -> Iterator[Server]:
     with django_db_blocker.unblock():  # type: ignore[attr-defined]
@@ -152,22 +136,17 @@ def server(django_db_setup: None, django_db_blocker: pytest.FixtureRequest) -> I
     collected = run_manage("collectstatic", "--noinput", timeout=180, **env)
     assert collected.returncode == 0, collected.stderr
     port = free_port()
-    process = subprocess.Popen(
+    with background_process(
+        "gunicorn (production headers)",
         [
             *(sys.executable, "-m", "gunicorn", "saas.wsgi:application"),
             *("--bind", f"127.0.0.1:{port}", "--workers", "2", "--timeout", "60"),
         ],
-        cwd=ROOT,
         env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        _wait_live(port, process)
+        ready=http_ready(port),
+        stop_timeout=15,
+    ):
         yield Server(port=port)
-    finally:
-        stop_process(process, timeout=15)
 
 
 @dataclass(frozen=True)

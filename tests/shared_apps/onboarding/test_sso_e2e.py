@@ -15,11 +15,8 @@ from __future__ import annotations
 
 import json
 import re
-import socket
-import subprocess
 import sys
 import threading
-import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -34,19 +31,13 @@ from allauth.socialaccount.models import SocialAccount
 
 from shared_apps.accounts.models import Membership, User
 from shared_apps.tenants.models import Company
-from tests.processes import ROOT, child_env, run_python
+from tests.processes import background_process, child_env, http_ready, run_python
+from tests.servers import free_port
 
 # django_db: the run must set up the test database, and reads see the server's commits.
 pytestmark = [pytest.mark.slow, pytest.mark.django_db]
 
-STARTUP_TIMEOUT = 60
 PROVIDER_ID = "oidc"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @dataclass
@@ -81,7 +72,7 @@ def oidc_url() -> Iterator[str]:
 def servers(
     oidc_url: str, django_db_setup: None, django_db_blocker: pytest.FixtureRequest
 ) -> Iterator[Servers]:
-    port = _free_port()
+    port = free_port()
     with django_db_blocker.unblock():  # type: ignore[attr-defined]
         env = child_env(
             OIDC_CLIENT_ID="crm-e2e",
@@ -91,43 +82,18 @@ def servers(
             OIDC_NAME="Test SSO",
             DB_POOL_MAX_SIZE="4",
         )
-    process = subprocess.Popen(
+    with background_process(
+        "gunicorn (SSO e2e)",
         [
             sys.executable, "-m", "gunicorn", "saas.wsgi:application",
             "--bind", f"127.0.0.1:{port}", "--workers", "1", "--threads", "4",
             "--timeout", "60", "--log-level", "warning",
         ],
-        cwd=ROOT,
         env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )  # fmt: skip
-    try:
-        deadline = time.monotonic() + STARTUP_TIMEOUT
-        while True:
-            if process.poll() is not None:
-                output = process.stdout.read() if process.stdout else ""
-                pytest.fail(f"the app server exited with {process.returncode}:\n{output}")
-            try:
-                if (
-                    requests.get(f"http://127.0.0.1:{port}/health/live", timeout=2).status_code
-                    == 200
-                ):
-                    break
-            except requests.ConnectionError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail("the app server did not start in time")
-            time.sleep(0.2)
+        # gunicorn accepts connections before its worker has booted: a probe may time out.
+        ready=http_ready(port),
+    ):  # fmt: skip
         yield Servers(app_port=port, oidc_url=oidc_url)
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 _CLEANUP = """

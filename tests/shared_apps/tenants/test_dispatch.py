@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
 import sys
 import uuid
 from collections.abc import Iterator
@@ -14,7 +13,7 @@ from saas.celery import app
 from shared_apps.tenants.dispatch import NoCompanyContext, for_each_company
 from shared_apps.tenants.models import Company
 from tenant_apps.history.models import AuditEvent
-from tests.processes import ROOT, child_env, stop_process
+from tests.processes import background_process, child_env, log_contains, wait_until
 from tests.shared_apps.tenants.celery_probe import probe_schema
 
 QUEUE = f"test-{uuid.uuid4().hex[:8]}"
@@ -24,22 +23,18 @@ TIMEOUT = 60
 @pytest.fixture(scope="module")
 def worker(django_db_setup: None, django_db_blocker: pytest.FixtureRequest) -> Iterator[None]:
     with django_db_blocker.unblock():  # type: ignore[attr-defined]
-        env = child_env()
-    process = subprocess.Popen(
+        env = child_env(LOG_LEVEL="INFO")  # INFO: the worker says when it is ready
+    with background_process(
+        "celery worker (dispatch)",
         [
             sys.executable, "-m", "celery", "-A", "saas", "worker", "--pool=solo",
             "--queues", QUEUE, "--include", "tests.shared_apps.tenants.celery_probe",
             "--without-heartbeat", "--without-gossip", "--without-mingle", "--loglevel=INFO",
         ],
-        cwd=ROOT,
         env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    try:
+        ready=log_contains(" ready."),
+    ):  # fmt: skip
         yield
-    finally:
-        stop_process(process)
 
 
 def _rows(schema: str, marker: str) -> int:
@@ -100,11 +95,9 @@ class TestTasksRunInTheirCompany:
             Company.objects.filter(status="active").values_list("schema_name", flat=True)
         )
         # the worker commits in each schema; wait for both of ours
-        import time
-
-        deadline = time.monotonic() + TIMEOUT
-        while time.monotonic() < deadline and not (
-            _rows("alpha", marker) == 1 and _rows("beta", marker) == 1
-        ):
-            time.sleep(0.2)
+        wait_until(
+            lambda: _rows("alpha", marker) == 1 and _rows("beta", marker) == 1,
+            what="both tasks done",
+            timeout=TIMEOUT,
+        )
         assert (_rows("alpha", marker), _rows("beta", marker)) == (1, 1)
