@@ -141,9 +141,10 @@ def test_bad_input_answers_4xx_and_writes_nothing(
     gone = contact_create(actor=admin, last_name="Gone")
     contact_delete(contact=gone, actor=admin)
     org = organization_create(actor=admin, name="Not a contact")
-    with schema_context("beta"):
-        beta_contact = Contact.objects.create(last_name="Beta person")
+    with schema_context("beta"):  # an id that only the other company has
+        beta_contact = Contact.objects.create(pk=10**6, last_name="Beta person")
     taken = set(Contact.objects.values_list("pk", flat=True))
+    assert beta_contact.pk not in taken
     while org.pk in taken:  # an organization id that no contact has
         org = organization_create(actor=admin, name="Not a contact")
     client = client_for(admin)
@@ -162,9 +163,9 @@ def test_bad_input_answers_4xx_and_writes_nothing(
         (base, {**form, "field_job_title": "", "confirm": "1"}, 400, "Choose which record"),
         (base, {**form, "version_other": "", "confirm": "1"}, 400, "incomplete"),
         (f"/contacts/{gone.pk}/merge/?other={complete.pk}", None, 400, "deleted record"),
+        (f"{base}?other={beta_contact.pk}", None, 400, "no such record"),
+        (base, {**form, "other": beta_contact.pk, "confirm": "1"}, 400, "no such record"),
     ]
-    if beta_contact.pk not in taken:
-        cases.append((f"{base}?other={beta_contact.pk}", None, 400, "no such record"))
     for path, data, status, text in cases:
         response = _bad(client, path, data)
         assert response.status_code == status, (path, data)
