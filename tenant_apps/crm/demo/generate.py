@@ -42,10 +42,13 @@ COLUMNS: dict[str, list[str]] = {
     "deal_contacts": ["deal_id", "contact_id"],
     "activity": ["uuid", "created_at", "updated_at", "organization_id", "contact_id",
                  "deal_id", "kind", "subject", "description", "due_at", "done", "done_at",
-                 "assignee_id", "reminder_sent_at"],
+                 "assignee_id", "reminder_sent_at", "call_outcome", "duration_minutes",
+                 "starts_at", "ends_at", "location", "email_direction"],
     "note": ["uuid", "created_at", "updated_at", "organization_id", "contact_id", "deal_id",
              "body", "pinned"],
 }  # fmt: skip
+_CALL_OUTCOMES = ("connected", "no_answer", "voicemail", "busy", "wrong_number")
+_MEETING_PLACES = ("Офис София", "Office, Plovdiv", "Video call", "Client's office", "")
 
 
 @dataclass(frozen=True)
@@ -361,8 +364,24 @@ class DemoGenerator:
             yield (
                 self._uuid(), created, done_at or created, org, contact, deal, kind,
                 rng.choice(subjects[kind]), rng.choice(names.DESCRIPTIONS), due, done, done_at,
-                self._owner(), reminded,
+                self._owner(), reminded, *self._kind_details(kind, due),
             )  # fmt: skip
+
+    def _kind_details(self, kind: str, due: datetime.datetime | None) -> Row:
+        """Outcome and duration of a call; start, end, duration and place of a meeting
+        (it starts when it is due); direction of an email."""
+        rng = self.rng
+        if kind == "call":
+            outcome = rng.choices(_CALL_OUTCOMES, (50, 20, 15, 10, 5))[0]
+            minutes = rng.randint(2, 40) if outcome == "connected" else 0
+            return (outcome, minutes, None, None, "", "")
+        if kind == "meeting" and due is not None:
+            minutes = rng.choice((30, 45, 60, 90))
+            end = due + datetime.timedelta(minutes=minutes)
+            return ("", minutes, due, end, rng.choice(_MEETING_PLACES), "")
+        if kind == "email":
+            return ("", None, None, None, "", rng.choice(("in", "out")))
+        return ("", None, None, None, "", "")
 
     def note_rows(self) -> Iterator[Row]:
         rng = self.rng

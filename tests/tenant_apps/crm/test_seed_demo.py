@@ -75,6 +75,10 @@ def test_small_seed(alpha: Company, beta: Company) -> None:
         assert {"task", "call", "meeting", "email"} == set(
             Activity.objects.values_list("kind", flat=True)
         )
+        # logged calls, meetings and emails carry their details
+        assert not Activity.objects.filter(kind="call", call_outcome="").exists()
+        assert not Activity.objects.filter(kind="meeting", starts_at__isnull=True).exists()
+        assert not Activity.objects.filter(kind="email", email_direction="").exists()
         # a Cyrillic name is found by its Latin spelling
         person = (
             Contact.objects.filter(first_name="Иван").first()
