@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from shared_apps.onboarding.services import subdomain_check, subdomain_normalize
+from shared_apps.onboarding.suggest import subdomain_suggest
 from shared_apps.tenants.validators import MAX_LENGTH, MIN_LENGTH
 
 
@@ -18,6 +19,21 @@ class CompanyCreateForm(forms.Form):
             attrs={"autocomplete": "off", "spellcheck": "false", "autocapitalize": "none"}
         ),
     )
+
+    suggested = ""
+
+    def suggestion_offered(self) -> bool:
+        """Posted with a name and no subdomain: fill in one suggested from the name (the
+        server-side twin of the page's script) and return True; the form is shown again."""
+        if (self.data.get("subdomain") or "").strip():
+            return False
+        name = (self.data.get("name") or "").strip()
+        suggestion = subdomain_suggest(name=name) if name else ""
+        if not suggestion:
+            return False
+        self.data = {**dict(self.data.items()), "subdomain": suggestion}
+        self.suggested = suggestion
+        return True
 
     def clean_subdomain(self) -> str:
         subdomain = subdomain_normalize(self.cleaned_data["subdomain"])

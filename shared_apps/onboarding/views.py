@@ -32,6 +32,7 @@ from shared_apps.onboarding.services import (
     subdomain_check,
     subdomain_normalize,
 )
+from shared_apps.onboarding.suggest import subdomain_suggest
 from shared_apps.tenants.models import Company
 from shared_apps.tenants.services import ProvisioningError
 
@@ -62,7 +63,11 @@ def welcome(request: HttpRequest) -> HttpResponse:
     status = 200
     if request.method == "POST":
         form = CompanyCreateForm(request.POST)
-        if form.is_valid():
+        if form.suggestion_offered():
+            # Without JavaScript the subdomain may come empty: the form comes back with
+            # one suggested from the name, to confirm (not an error).
+            pass
+        elif form.is_valid():
             try:
                 company = company_create_for_user(
                     user=user,
@@ -80,7 +85,8 @@ def welcome(request: HttpRequest) -> HttpResponse:
                 status = 503
             else:
                 return _handoff_redirect(request, user=user, company=company)
-        if status == 200:
+            status = 400 if status == 200 else status
+        else:
             status = 400
     else:
         form = CompanyCreateForm()
@@ -106,6 +112,14 @@ def subdomain_availability(request: HttpRequest) -> JsonResponse:
         subdomain=subdomain_normalize(request.GET.get("subdomain", ""))
     )
     return JsonResponse({"available": available, "message": message})
+
+
+@never_cache
+@login_required
+@require_GET
+def subdomain_suggestion(request: HttpRequest) -> JsonResponse:
+    """{subdomain} suggested for ?name=… (a company name): free, valid, not reserved."""
+    return JsonResponse({"subdomain": subdomain_suggest(name=request.GET.get("name", "")[:200])})
 
 
 @never_cache

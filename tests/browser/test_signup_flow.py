@@ -84,7 +84,10 @@ def test_email_signup_to_company_host(server: AppServer, mail_dir: Path) -> None
 
     suffix = uuid.uuid4().hex[:6]
     email = f"newcomer-{suffix}@example.test"
-    subdomain = f"newco-{suffix}"
+    # The subdomain is suggested from the company name: Cyrillic transliterated, the legal
+    # form left out.
+    company_name = f"Нюкъмър {suffix} ООД"
+    subdomain = f"nyukamar-{suffix}"
     try:
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
@@ -102,7 +105,10 @@ def test_email_signup_to_company_host(server: AppServer, mail_dir: Path) -> None
             )
             page.on("pageerror", lambda e: errors.append(f"pageerror: {e}"))
             # sign up on the public host
-            page.goto(server.url("localhost", "/accounts/signup/"))
+            page.goto(server.url("localhost", "/"))
+            page.click("text=Start free trial")
+            page.wait_for_url(re.compile(r"/accounts/signup/"))
+            page.fill("input[name=full_name]", "Nina Newcomer")
             page.fill("input[name=email]", email)
             page.fill("input[name=password1]", "a long enough passphrase 42")
             page.fill("input[name=password2]", "a long enough passphrase 42")
@@ -112,13 +118,27 @@ def test_email_signup_to_company_host(server: AppServer, mail_dir: Path) -> None
             page.goto(_verification_link(mail_dir, server.port))
             page.click("main form [type=submit]")
             page.wait_for_url(re.compile(r"/welcome/"))
-            # onboarding: company name and subdomain
-            page.fill("input[name=name]", "Newcomer Ltd")
-            page.fill("input[name=subdomain]", subdomain)
+            # onboarding: the person is greeted by name; typing the company name fills in
+            # a subdomain (the page's script asks the server for a free one)
+            assert page.inner_text(".who") == "Nina Newcomer"
+            page.fill("input[name=name]", company_name)
+            page.wait_for_function(
+                "v => document.querySelector('input[name=subdomain]').value === v",
+                arg=subdomain,
+                timeout=10_000,
+            )
+            page.wait_for_selector("#subdomain-status.ok")
             page.click("main form [type=submit]")
             # handed over to the company host, signed in there
             page.wait_for_url(re.compile(rf"^http://{subdomain}\.localhost:{server.port}/$"))
-            assert "Newcomer Ltd" in page.content()
+            assert company_name in page.content()
+            # the welcome email's link works on this port (not the default 8000)
+            welcome = re.search(
+                rf"http://localhost:{server.port}/go/{subdomain}/", _mail_text(mail_dir)
+            )
+            assert welcome, _mail_text(mail_dir)[-2000:]
+            page.goto(welcome.group(0))
+            page.wait_for_url(re.compile(rf"^http://{subdomain}\.localhost:{server.port}/$"))
             browser.close()
         assert errors == []
     finally:

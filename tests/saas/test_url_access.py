@@ -82,6 +82,7 @@ PUBLIC: dict[str, tuple[object, ...]] = {
     "landing": (200, 200, 200),
     "onboarding_welcome": (L, 200, 200),
     "onboarding_subdomain_check": (L, 200, 200),
+    "onboarding_subdomain_suggest": (L, 200, 200),
     "onboarding_go": (L, 404, 404),
     "invitation": (404, 404, 404),
     "account_login": (200, 302, 302),

@@ -87,7 +87,6 @@ class TestWelcome:
             ("a", "at least 3 characters"),
             ("bad_name", "only Latin letters, digits and hyphens"),
             ("-abc", "cannot start or end with a hyphen"),
-            ("", "This field is required"),
         ],
     )
     def test_bad_subdomain_is_400_with_a_field_error_and_nothing_created(
@@ -102,6 +101,32 @@ class TestWelcome:
         assert Company.objects.count() == companies
         assert not Membership.objects.filter(user=user).exists()
         assert not LoginHandoff.objects.filter(user=user).exists()
+
+    def test_empty_subdomain_and_no_name_is_400(self) -> None:
+        response = _signed_in(make_user()).post("/welcome/", {"name": " ", "subdomain": ""})
+        assert response.status_code == 400
+        assert "This field is required" in response.content.decode()
+
+    def test_without_javascript_an_empty_subdomain_is_suggested_from_the_name(self) -> None:
+        # given a person who left the subdomain empty (no script ran)
+        user = make_user()
+        client = _signed_in(user)
+        companies = Company.objects.count()
+        # when they submit the name only
+        response = client.post("/welcome/", {"name": "Бета ООД", "subdomain": ""})
+        # then the form comes back with a suggestion to confirm, and nothing is created yet
+        assert response.status_code == 200
+        body = response.content.decode()
+        suggested = response.context["form"].suggested
+        assert suggested.startswith("beta")  # "beta" itself is the test company's
+        assert suggested != "beta"
+        assert f'value="{suggested}"' in body
+        assert f"We suggest the address “{suggested}”" in body
+        assert Company.objects.count() == companies
+        # and submitting it creates the company there
+        response = client.post("/welcome/", {"name": "Бета ООД", "subdomain": suggested})
+        assert response.status_code == 302
+        Company.objects.get(subdomain=suggested).delete()
 
     def test_missing_name_is_400(self) -> None:
         subdomain = _sub()

@@ -1,5 +1,6 @@
-// Live subdomain availability on the onboarding form. Loaded from a static file (no inline
-// script), so it works under a Content-Security-Policy without 'unsafe-inline'.
+// Live subdomain availability and a subdomain suggested from the company name on the
+// onboarding form. Loaded from a static file (no inline script), so it works under a
+// Content-Security-Policy without 'unsafe-inline'.
 (function () {
   "use strict";
   var form = document.querySelector("form[data-check-url]");
@@ -43,7 +44,45 @@
   }
 
   input.addEventListener("input", function () {
+    // Typed by the person: no longer replaced by suggestions from the name.
+    edited = input.value.trim() !== "";
     window.clearTimeout(timer);
     timer = window.setTimeout(check, 250);
   });
+
+  // A subdomain suggested from the company name while the person has not typed their own
+  // (the server transliterates, and skips reserved and taken names).
+  var nameInput = form.querySelector("input[name='name']");
+  var suggestUrl = form.getAttribute("data-suggest-url");
+  var edited = input.value.trim() !== "";
+  var suggestTimer = null;
+  var latestSuggestion = 0;
+
+  function suggest() {
+    var name = nameInput.value.trim();
+    if (edited || !name) return;
+    var ticket = ++latestSuggestion;
+    fetch(suggestUrl + "?name=" + encodeURIComponent(name), {
+      credentials: "same-origin",
+      headers: { Accept: "application/json" },
+    })
+      .then(function (response) {
+        return response.ok ? response.json() : null;
+      })
+      .then(function (data) {
+        if (!data || ticket !== latestSuggestion || edited || !data.subdomain) return;
+        input.value = data.subdomain;
+        check();
+      })
+      .catch(function () {
+        /* the server suggests one on submit if the field is left empty */
+      });
+  }
+
+  if (nameInput && suggestUrl) {
+    nameInput.addEventListener("input", function () {
+      window.clearTimeout(suggestTimer);
+      suggestTimer = window.setTimeout(suggest, 300);
+    });
+  }
 })();
