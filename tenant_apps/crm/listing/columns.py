@@ -31,6 +31,9 @@ class Column:
     sort: SortExpression | None = None
     default: bool = True
     numeric: bool = False
+    # A NOT NULL key sorted before `sort` (keyset.GROUP): amounts group by their currency,
+    # since amounts in different currencies do not compare.
+    group: SortExpression | None = None
 
     def sort_nullable(self, model: type[Model]) -> bool:
         """Whether the sort key can be NULL: False only for a column of the model's own that

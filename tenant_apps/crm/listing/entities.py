@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Model, QuerySet
+from django.db.models import F, Model, QuerySet
 from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -35,6 +35,7 @@ from tenant_apps.crm.models import (
     Stage,
     Tag,
 )
+from tenant_apps.crm.money import money_format
 
 if TYPE_CHECKING:
     from shared_apps.accounts.models import User
@@ -252,7 +253,14 @@ DEALS = ListSpec(
     rows=lambda actor: selectors.deal_list(actor=actor),
     columns=(
         Column("name", _("Name"), c.attr("name"), c.lower("name")),
-        Column("amount", _("Amount"), c.attr("amount"), c.plain("amount"), numeric=True),
+        Column(
+            "amount",
+            _("Amount"),
+            lambda deal: money_format(deal.amount, deal.currency),
+            c.plain("amount"),
+            numeric=True,
+            group=lambda: F("currency"),
+        ),
         Column("currency", _("Currency"), c.attr("currency"), c.plain("currency"), False),
         Column(
             "organization",
@@ -284,7 +292,7 @@ DEALS = ListSpec(
     filters=(
         f.QuickText("q", _("Search")),
         f.Text("name", _("Name"), lookup="name"),
-        f.NumberRange("amount", _("Amount"), lookup="amount"),
+        f.MoneyRange("amount", _("Amount"), lookup="amount"),
         f.Related("pipeline", _("Pipeline"), lookup="pipeline_id", model=Pipeline),
         f.Related("stage", _("Stage"), lookup="stage_id", model=Stage),
         f.Choice("status", _("Status"), lookup="status", choices=DealStatus.choices),

@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import StrOrPromise
 
 from tenant_apps.crm.search_text import search_normalize
-from tenant_apps.crm.validators import number_parse
+from tenant_apps.crm.validators import currency_validator, number_parse
 
 Label = StrOrPromise
 Cleaned = dict[str, Any]
@@ -73,6 +73,10 @@ class Filter:
     def q(self, cleaned: Cleaned) -> Q | None:
         """The condition for the cleaned values (only this filter's valid ones), or None."""
         raise NotImplementedError
+
+    def check(self, form: forms.Form) -> None:
+        """Rules between this filter's fields, once the form has cleaned: add errors to
+        `form` (the fields in error are then left out)."""
 
     def apply(self, qs: QuerySet[Any], cleaned: Cleaned) -> QuerySet[Any]:
         condition = self.q(cleaned)
@@ -266,6 +270,48 @@ class NumberRange(Filter):
         if high is not None:
             condition &= Q(**{f"{self.lookup}__lte": value(high)})
         return condition or None
+
+
+class CurrencyField(forms.CharField):
+    """A three-letter ISO 4217 code, in any case (`usd` is USD)."""
+
+    default_validators = [currency_validator]
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(max_length=3, **kwargs)
+
+    def to_python(self, value: Any) -> str:
+        return (super().to_python(value) or "").upper()
+
+
+@dataclass(frozen=True)
+class MoneyRange(NumberRange):
+    """`<name>_min` and `<name>_max` in the currency `<name>_currency`: amounts in different
+    currencies do not compare, so a bound needs the currency (and the currency alone keeps
+    the rows in that currency)."""
+
+    currency_lookup: str = "currency"
+
+    def fields(self) -> dict[str, forms.Field]:
+        return {
+            **super().fields(),
+            f"{self.name}_currency": CurrencyField(label=_("currency"), required=False),
+        }
+
+    def check(self, form: forms.Form) -> None:
+        cleaned = getattr(form, "cleaned_data", {})
+        name = f"{self.name}_currency"
+        bounds = [cleaned.get(f"{self.name}_{end}") for end in ("min", "max")]
+        if name not in form.errors and not cleaned.get(name) and any(b is not None for b in bounds):
+            form.add_error(name, _("Choose the currency of the amounts, e.g. EUR."))
+
+    def q(self, cleaned: Cleaned) -> Q | None:
+        currency = cleaned.get(f"{self.name}_currency")
+        if not currency:
+            return None  # bounds without a currency are refused by check()
+        condition = Q(**{self.currency_lookup: currency})
+        bounds = super().q(cleaned)
+        return condition & bounds if bounds is not None else condition
 
 
 @dataclass(frozen=True)

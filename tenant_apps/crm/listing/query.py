@@ -92,6 +92,8 @@ def state_build(
         filters.append(f)
     form = _form_class(filters)(params)
     form.is_valid()  # errors stay on the form, shown next to each filter
+    for f in filters:
+        f.check(form)
     errors: list[str] = []
 
     by_key = {c.key: c for c in columns}
@@ -145,7 +147,10 @@ def rows_filtered(state: ListState, *, actor: User) -> QuerySet[Any]:
     for f in state.filters:
         qs = f.apply(qs, cleaned)
     assert state.sort_column.sort is not None
-    return qs.annotate(**{keyset.KEY: state.sort_column.sort()})
+    qs = qs.annotate(**{keyset.KEY: state.sort_column.sort()})
+    if state.sort_column.group is not None:
+        qs = qs.annotate(**{keyset.GROUP: state.sort_column.group()})
+    return qs
 
 
 def page_read(

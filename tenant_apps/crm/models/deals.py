@@ -127,11 +127,17 @@ class Deal(RecordModel):
                 condition=models.Q(deleted_at__isnull=True, status="open"),
             ),
             *search_indexes("crm_deal"),
-            # the deal list (tenant_apps/crm/listing): the status filter's count and its
-            # keyset pages sorted by amount
+            # the deal list (tenant_apps/crm/listing): keyset pages sorted by amount, which
+            # groups by currency (`(currency, amount, id) > (...)` seeks in these), with and
+            # without the status filter (whose count the first one serves too)
             models.Index(
-                fields=["status", "amount", "id"],
+                fields=["status", "currency", "amount", "id"],
                 name="crm_deal_list_status_idx",
+                condition=models.Q(deleted_at__isnull=True),
+            ),
+            models.Index(
+                fields=["currency", "amount", "id"],
+                name="crm_deal_list_amount_idx",
                 condition=models.Q(deleted_at__isnull=True),
             ),
         ]

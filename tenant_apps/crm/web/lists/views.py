@@ -23,7 +23,12 @@ Query string (GET, bookmarkable; the same parameters drive the CSV export at
     `created_from`/`created_to`, `updated_from`/`updated_to`, `close_from`/`close_to`
     (deals' expected close date), `activity_from`/`activity_to` (deals' last activity),
     `due_from`/`due_to` (activities).
-  - number range: `amount_min`/`amount_max` (deals).
+  - amount range: `amount_min`/`amount_max` with `amount_currency=<ISO code>` (deals;
+    amounts in different currencies do not compare, so a bound without the currency is
+    refused; the currency alone keeps that currency's deals).
+  - Numbers are read in the page's language: `12,500.50` (English), `12 500,50` or
+    `1.234,56` (Bulgarian); `12500.50` in both. Ambiguous input (`1.234` in Bulgarian) is
+    refused with a message.
   - custom fields, `cf_<key>` by the field's type: text and link `cf_<key>=<contains>`;
     number `cf_<key>_min`/`_max`; date `cf_<key>_from`/`_to`; choice and multiple choice
     `cf_<key>=<value>` (repeatable, any of them); checkbox `cf_<key>=yes|no`.
@@ -32,7 +37,9 @@ Query string (GET, bookmarkable; the same parameters drive the CSV export at
 - `sort=<column>` ascending, `sort=-<column>` descending. Every column but tags and
   multiple-choice custom fields sorts. Ties are broken by id. Empty values (no owner, no
   organization, no custom value) sort last ascending and first descending (PostgreSQL's
-  order, which keeps "previous" the exact reverse of "next"). An unknown column falls back
+  order, which keeps "previous" the exact reverse of "next"). Deals by `amount` are grouped
+  by currency: ordered by (currency, amount, id), see docs/architecture.md. Amounts are
+  shown and exported with their currency. An unknown column falls back
   to the list's default sort (contacts and organizations `name`, deals `-created_at`,
   activities `-due_at`) with a message and status 400.
 - `cols=<column>,<column>,...` (or repeated `cols=`): the visible columns, in order. Column
@@ -52,11 +59,13 @@ Query string (GET, bookmarkable; the same parameters drive the CSV export at
   - `page=last`: the last page (as fast as the first);
   - `page=<n>`: the n-th page (for jumping into the middle). It finds the row before the
     page with a narrow query (sort key and id only, index-only where an index matches) and
-    seeks from there.
+    seeks from there. A number past the last page shows the last page, a cursor that is not
+    one of this sort's the first page, each with a message and status 400.
   The total count of matching rows is shown on every page. The pagination `<nav>` carries
   `data-page-count` (pages at this size) and `data-page-url` (a URL with `page=__page__`).
   Indexes (migration crm 0003) serve the sorts and filters the benchmark uses: contacts by
-  name, by creation, and lifecycle stage + creation; deals status + amount; activities by
+  name, by creation, and lifecycle stage + creation; deals (status +) currency + amount
+  (crm 0007); activities by
   due time, and done + due time.
 - `view=<id>`: marks the saved view the parameters came from (the picker's links carry
   the view's parameters themselves).
