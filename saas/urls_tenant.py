@@ -3,10 +3,11 @@
 from django.urls import include, path
 
 from shared_apps.accounts.language import language_switch
-from tenant_apps.workspace.views import home
+from tenant_apps.workspace.views import checklist_hide, home
 
 urlpatterns = [
     path("", home, name="home"),
+    path("checklist/hide/", checklist_hide, name="checklist_hide"),
     path("", include("tenant_apps.crm.urls")),
     path("settings/security/", include("tenant_apps.security.urls")),
     path("team/", include("tenant_apps.team.urls")),

@@ -1,7 +1,8 @@
 """Template context for the billing banner (templates/billing/_banner.html).
 
 Shown to members on a company host: past due (days left before read-only), read-only (the
-date it will be suspended), suspended, and a trial's last days. Owners get a link to the
+date it will be suspended), suspended, and the trial (calm, with the days left; urgent in its
+last days). Owners get a link to the
 billing page; others are told to ask an owner. Reads only `request.tenant` and
 `request.membership` (both loaded by middleware), so it costs no query. Dates are in
 Europe/Sofia.
@@ -31,10 +32,19 @@ TRIAL_WARNING_DAYS = 3
 
 @dataclass(frozen=True)
 class Banner:
-    kind: str  # the billing state, a CSS modifier
+    kind: str  # the billing state (or trial_ending), a CSS modifier
     text: str
     is_owner: bool
     billing_url: str = BILLING_URL
+
+    @property
+    def is_trial(self) -> bool:
+        return self.kind in ("trialing", "trial_ending")
+
+    @property
+    def is_calm(self) -> bool:
+        """Information, not a warning: the trial before its last days."""
+        return self.kind == "trialing"
 
 
 def _days_left(deadline: datetime, now: datetime) -> tuple[int, str]:
@@ -68,13 +78,33 @@ def banner_text(company: Company, now: datetime) -> str | None:
         )
     if current == State.TRIALING and company.trial_ends_at is not None:
         days, on = _days_left(company.trial_ends_at, now)
-        if company.trial_ends_at > now and days <= TRIAL_WARNING_DAYS:
+        if company.trial_ends_at <= now:
+            return None
+        if days == 0:
+            return _("The free trial ends today.")
+        if days <= TRIAL_WARNING_DAYS:
             return ngettext(
                 "The free trial ends in %(days)d day, on %(date)s.",
                 "The free trial ends in %(days)d days, on %(date)s.",
                 days,
             ) % {"days": days, "date": on}
+        # the whole trial, calmly: how long is left
+        return ngettext(
+            "Free trial: %(days)d day left, until %(date)s.",
+            "Free trial: %(days)d days left, until %(date)s.",
+            days,
+        ) % {"days": days, "date": on}
     return None
+
+
+def banner_kind(company: Company, now: datetime) -> str:
+    """The banner's CSS modifier: the billing state, or `trial_ending` in a trial's last
+    days (urgent, where the rest of the trial is calm)."""
+    if company.billing_state == State.TRIALING and company.trial_ends_at is not None:
+        days, _on = _days_left(company.trial_ends_at, now)
+        if days <= TRIAL_WARNING_DAYS:
+            return "trial_ending"
+    return str(company.billing_state)
 
 
 def billing_banner(request: HttpRequest) -> dict[str, Any]:
@@ -82,11 +112,12 @@ def billing_banner(request: HttpRequest) -> dict[str, Any]:
     membership = getattr(request, "membership", None)
     if not isinstance(company, Company) or membership is None:
         return {"billing_banner": None}
-    text = banner_text(company, timezone.now())
+    now = timezone.now()
+    text = banner_text(company, now)
     if text is None:
         return {"billing_banner": None}
     return {
         "billing_banner": Banner(
-            kind=company.billing_state, text=text, is_owner=membership.role == "owner"
+            kind=banner_kind(company, now), text=text, is_owner=membership.role == "owner"
         )
     }

@@ -1,15 +1,17 @@
-"""The company home page: the dashboard."""
+"""The company home page: the dashboard, its first-steps checklist."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
-from django.views.decorators.http import require_GET
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
 
 from tenant_apps.crm.dashboard import dashboard_get
 from tenant_apps.workspace.chart import won_lost_chart
+from tenant_apps.workspace.checklist import checklist_dismiss, first_steps
 
 if TYPE_CHECKING:
     from shared_apps.accounts.models import User
@@ -29,5 +31,18 @@ def home(request: HttpRequest) -> HttpResponse:
             "numbers": data.numbers,
             "chart": won_lost_chart(data.numbers.months),
             "recent": data.recent,
+            "checklist": first_steps(
+                actor=user,
+                company=request.tenant,  # type: ignore[attr-defined]
+                role=request.membership.role,  # type: ignore[attr-defined]
+            ),
         },
     )
+
+
+@require_POST
+def checklist_hide(request: HttpRequest) -> HttpResponse:
+    """Hide the first-steps checklist for the signed-in person (a plain form post)."""
+    user: User = request.user  # type: ignore[assignment]
+    checklist_dismiss(actor=user)
+    return HttpResponseRedirect(reverse("home"))

@@ -204,15 +204,23 @@ def test_suspended_banner_on_the_usage_page(alpha: Company, owner: User) -> None
     assert "This company is suspended" in html
 
 
-def test_trial_banner_only_in_the_last_days(alpha: Company, owner: User) -> None:
+def test_trial_banner_calm_then_urgent_in_the_last_days(alpha: Company, owner: User) -> None:
     put_in_state(alpha, State.TRIALING, trial_ends_at=timezone.now() + timedelta(days=10))
     caches["default"].clear()
-    assert "billing-banner" not in client_for(owner).get("/organizations/").content.decode()
+    html = client_for(owner).get("/organizations/").content.decode()
+    # the whole trial: days left, calmly (a status, not an alert)
+    assert 'billing-banner--trialing" role="status"' in html
+    assert "Free trial: 10 days left" in html
+    assert "Choose a plan" in html
     put_in_state(alpha, State.TRIALING, trial_ends_at=timezone.now() + timedelta(days=2, hours=1))
     caches["default"].clear()
     html = client_for(owner).get("/organizations/").content.decode()
+    assert 'billing-banner--trial_ending" role="alert"' in html
     assert "The free trial ends in" in html
     assert "Choose a plan" in html
+    put_in_state(alpha, State.TRIALING, trial_ends_at=timezone.now() - timedelta(hours=1))
+    caches["default"].clear()
+    assert "billing-banner" not in client_for(owner).get("/organizations/").content.decode()
 
 
 def test_active_company_has_no_banner(alpha: Company, owner: User) -> None:

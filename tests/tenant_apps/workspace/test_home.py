@@ -242,7 +242,7 @@ def alpha_stage_name() -> str:
 REQUEST = 9  # session, user, user-session update, membership (see the board's query tests)
 # role check, overdue tasks, upcoming tasks, audit rows, record names, actors; the layout's
 # company switcher
-WARM = REQUEST + 6 + 1
+WARM = REQUEST + 6 + 1 + 1  # + the first-steps checklist
 # + pipelines, stages, open values per stage, won/lost per month, lost by reason
 COLD = WARM + 5
 

@@ -153,7 +153,7 @@ def test_deleted_records_and_other_companies_stay_out(
 
 
 REQUEST = 9  # see test_home
-WARM = REQUEST + 3 + 3 + 1  # role, tasks x2; feed, feed authors, people; company switcher
+WARM = REQUEST + 3 + 3 + 1 + 1  # role, tasks x2; feed, authors, people; switcher; checklist
 
 
 @pytest.mark.parametrize("n", [3, 60])

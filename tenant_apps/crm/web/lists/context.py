@@ -28,7 +28,7 @@ from tenant_apps.crm.listing.entities import (
     ListSpec,
 )
 from tenant_apps.crm.listing.filters import NumberField
-from tenant_apps.crm.listing.query import PAGE_SIZES, PAGING_PARAMS, ListState
+from tenant_apps.crm.listing.query import PAGE_SIZES, PAGING_PARAMS, VIEW_PARAMS, ListState
 from tenant_apps.crm.models import SavedView
 
 _EDITORS = ("member", "admin", "owner")
@@ -227,9 +227,9 @@ def page_context(
     current_view = params.get("view", "")
     filter_groups = _filter_groups(state)
     chips = _chips(request, state)
-    filtered = bool(
-        state.form["q"].value() or chips or any(group.active for group in filter_groups)
-    )
+    # filtered: any parameter that narrows the rows (not paging, sorting, columns, the view id)
+    narrowing = set(params) - {*PAGING_PARAMS, *VIEW_PARAMS, "view"}
+    filtered = any(v.strip() for key in narrowing for v in params.getlist(key))
     return {
         "spec": spec,
         "state": state,
