@@ -14,15 +14,13 @@ ENV PIP_DISABLE_PIP_VERSION_CHECK=1 \
 RUN python -m venv /opt/venv
 ENV PATH=/opt/venv/bin:$PATH
 
-# Dependencies first (a layer that changes only with pyproject.toml): the project is
-# installed, then uninstalled again, leaving its dependencies; the code runs from /app.
+# Dependencies first (a layer that changes only with the locks): exactly the locked
+# versions, each checked against its hash (`make lock` writes requirements/*.txt). The code
+# runs from /app, not installed.
 WORKDIR /app
-COPY pyproject.toml README.md ./
-COPY saas/__init__.py saas/__init__.py
-COPY shared_apps/__init__.py shared_apps/__init__.py
-COPY tenant_apps/__init__.py tenant_apps/__init__.py
-RUN pip install . && pip uninstall -y saas-crm \
-    && pip install --target /opt/buildtools "babel>=2.14,<3"
+COPY requirements/production.txt requirements/build.txt requirements/
+RUN pip install --require-hashes --no-deps -r requirements/production.txt \
+    && pip install --require-hashes --no-deps --target /opt/buildtools -r requirements/build.txt
 
 COPY . .
 # Translations: .po -> .mo (Babel, only in this stage: no msgfmt needed).

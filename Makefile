@@ -5,11 +5,18 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+# Locked dependencies with hashes (`make lock` writes them): dev.txt is what make install and
+# CI install, production.txt what the image installs, build.txt the image's build-only tools.
+LOCK := requirements/dev.txt
+UV := $(VENV)/bin/uv
+UV_COMPILE = $(UV) pip compile --quiet --generate-hashes --universal --python-version 3.11 \
+	--index-url https://pypi.org/simple --custom-compile-command "make lock" \
+	$(if $(filter 1,$(UPGRADE)),--upgrade)
 PYTEST_ARGS ?=
 SHELL := /bin/bash
 
 .DEFAULT_GOAL := install
-.PHONY: install run test lint bench messages check deploy-check
+.PHONY: install run test lint bench messages check deploy-check lock audit
 
 # Shell snippet: start the embedded services this run needs (only for unset URL variables),
 # export their URLs, and on exit stop only what this invocation started.
@@ -24,10 +31,21 @@ if [ -z "$${DATABASE_URL:-}" ] || [ -z "$${REDIS_URL:-}" ]; then \
 fi;
 endef
 
-$(STAMP): pyproject.toml
+# Exactly the locked versions, each checked against its hash; then the project itself
+# (editable, no dependencies of its own choosing).
+$(STAMP): $(LOCK) pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --disable-pip-version-check -q -e '.[dev]'
+	$(PY) -m pip install --disable-pip-version-check -q --require-hashes -r $(LOCK)
+	$(PY) -m pip install --disable-pip-version-check -q --no-deps -e .
 	touch $@
+
+# Re-resolve the locks after editing pyproject.toml: versions already locked are kept where
+# pyproject still allows them. `make lock UPGRADE=1` moves everything to the newest allowed.
+lock:
+	test -x $(UV) || $(MAKE) install
+	$(UV_COMPILE) pyproject.toml --extra dev -o requirements/dev.txt
+	$(UV_COMPILE) pyproject.toml -c requirements/dev.txt -o requirements/production.txt
+	$(UV_COMPILE) requirements/build.in -c requirements/dev.txt -o requirements/build.txt
 
 install: $(STAMP)
 	$(PY) -m saas.dev.compilemessages
@@ -57,6 +75,10 @@ check: install
 
 # The deploy kit (deploy/, Dockerfile, compose, Procfile): nginx -t, systemd-analyze verify,
 # compose and image rules, gunicorn and Django deploy checks with production settings.
+# Locked dependencies against PyPI's advisories (docs/dependencies.md: what it does not see).
+audit: install
+	$(PY) -m saas.dev.audit $(LOCK)
+
 deploy-check: install
 	@$(with_services) $(PY) deploy/check.py
 

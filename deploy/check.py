@@ -169,6 +169,11 @@ def dockerfile_problems(dockerfile: str, dockerignore: str) -> list[str]:
     for step in ("saas.dev.compilemessages", "collectstatic"):
         if step not in runs:
             problems.append(f"the build must run {step}")
+    if not re.search(r"pip install --require-hashes [^&]*-r requirements/production\.txt", runs):
+        problems.append(
+            "the build must install the lock: pip install --require-hashes "
+            "-r requirements/production.txt"
+        )
     for line in instructions:
         if re.match(r"(ENV|ARG)\s", line, re.IGNORECASE) and re.search(
             r"SECRET_KEY|PASSWORD|STRIPE_(LIVE|TEST)_SECRET|FIELD_ENCRYPTION", line

@@ -109,10 +109,22 @@ class TestDockerfile:
             "the runtime stage needs a HEALTHCHECK on /health/live",
             "the image must start gunicorn -c deploy/gunicorn.conf.py",
             "the build must run saas.dev.compilemessages",
+            "the build must install the lock: pip install --require-hashes "
+            "-r requirements/production.txt",
             "a secret must not be an ENV/ARG of the image: ENV SECRET_KEY=abc",
             ".dockerignore must exclude .env",
             ".dockerignore must exclude .venv",
             ".dockerignore must exclude .data",
+        ]
+
+    def test_dependencies_resolved_at_build_time(self) -> None:
+        unlocked = self.dockerfile.replace(
+            "pip install --require-hashes --no-deps -r requirements/production.txt",
+            "pip install .",
+        )
+        assert check.dockerfile_problems(unlocked, self.dockerignore) == [
+            "the build must install the lock: pip install --require-hashes "
+            "-r requirements/production.txt"
         ]
 
 
