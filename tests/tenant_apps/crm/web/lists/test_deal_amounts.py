@@ -165,3 +165,11 @@ def test_amount_sorted_pages_have_constant_queries(in_alpha: Company, viewer: Us
     first = client.get("/deals/?sort=-amount&per_page=25")
     assert count("/deals/?sort=-amount") == few == 19
     assert count(first.context["next_url"]) == 19
+
+
+def test_export_reads_currency_groups_in_chunks(in_alpha: Company, viewer: User) -> None:
+    _deals(("e5", "5", "EUR"), ("u5", "5", "USD"), ("e1", "1", "EUR"), ("b9", "9", "BGN"))
+    _deals(("u1", "1", "USD"))
+    state = lq.state_build(spec=DEALS, params=QueryDict("sort=-amount"), members=[])
+    rows = lq.export_rows(state, lq.rows_filtered(state, actor=viewer), chunk=2)
+    assert [d.name for d in rows] == ["u5", "u1", "e5", "e1", "b9"]

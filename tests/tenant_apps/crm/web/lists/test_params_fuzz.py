@@ -278,8 +278,12 @@ def test_page_past_the_end_shows_the_last_page(
         ("-created_at", {"dt": "2026-01-01T00:00:00"}),  # no time zone
         ("name", 5),
         ("name", "a\x00b"),
-        ("-amount", {"d": "1e999999"}),
-        ("-amount", {"d": "NaN"}),
+        ("-amount", {"d": "12.5"}),  # amounts sort within their currency: a pair
+        ("-amount", {"t": ["EUR", {"d": "1e999999"}]}),
+        ("-amount", {"t": ["EUR", {"d": "NaN"}]}),
+        ("-amount", {"t": [None, {"d": "1"}]}),
+        ("-amount", {"t": ["EUR\u0000", {"d": "1"}]}),
+        ("name", {"t": ["a", "b"]}),
         ("stage", 2**70),
     ],
 )
