@@ -141,7 +141,12 @@ def final_export_sheets() -> list[Sheet]:
         _sheet("contact_emails.csv", ContactEmail),
         _sheet("contact_phones.csv", ContactPhone),
         _sheet("deals.csv", Deal, contact_uuids=_joined("contacts__uuid")),
-        _sheet("activities.csv", Activity),
+        _sheet(
+            "activities.csv",
+            Activity,
+            participant_contact_uuids=_joined("participants__contact__uuid"),
+            participant_emails=_joined("participants__user__email"),
+        ),
         _sheet("notes.csv", Note),
     ]
 

@@ -65,9 +65,11 @@ class TestFinalExport:
         contacts = make_contacts(2)
         deals = make_deals(1)
         Organization.objects.create(name="=HYPERLINK(1)")
-        Activity.objects.create(
-            kind=ActivityKind.CALL, subject="Call back", contact=contacts[0], assignee=owner
+        meeting = Activity.objects.create(
+            kind=ActivityKind.MEETING, subject="Call back", contact=contacts[0], assignee=owner
         )
+        meeting.participants.create(contact=contacts[1])
+        meeting.participants.create(user=owner)
         Note.objects.create(body="Met at the fair", deal=deals[0])
         # when the owner follows the link
         response = client_for(owner).get(path_of(alpha))
@@ -93,6 +95,8 @@ class TestFinalExport:
         assert deal["contact_uuids"] == str(deals[0].contacts.get().uuid)
         (activity,) = data["activities.csv"]
         assert (activity["subject"], activity["assignee_email"]) == ("Call back", owner.email)
+        assert activity["participant_contact_uuids"] == str(contacts[1].uuid)
+        assert activity["participant_emails"] == owner.email
         (note,) = data["notes.csv"]
         assert note["deal_uuid"] == str(deals[0].uuid)
         # and the download is in the company's audit log
