@@ -90,6 +90,7 @@ class Entry:
     action: str = ""
     changes: list[FieldChange] = field(default_factory=list)
     participants: list[str] = field(default_factory=list)  # a meeting's, by name
+    author_id: int | None = None  # who created the activity (members delete only theirs)
     summary: list[str] = field(default_factory=list)  # sentences, e.g. what a merge moved
 
 
@@ -185,6 +186,7 @@ def record_timeline(
                     "activity",
                     activity.created_at,
                     actor=names.user(authors.get(("crm.activity", pk))),
+                    author_id=authors.get(("crm.activity", pk)),
                     activity=activity,
                     assignee=names.user(activity.assignee_id),
                     participants=[

@@ -30,6 +30,7 @@ for _kind in ("organization", "contact", "deal"):
 COMPANY["crm:organization_merge"] = _MANAGERS_MISSING
 COMPANY["crm:contact_merge"] = _MANAGERS_MISSING
 COMPANY["crm:activity_create"] = _CREATE
+COMPANY["crm:activity_delete"] = _POST_ONLY
 COMPANY["crm:note_edit"] = _EDIT_MISSING
 COMPANY["crm:note_pin"] = _POST_ONLY
 COMPANY["crm:note_delete"] = _POST_ONLY

@@ -20,8 +20,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from tenant_apps.crm.models import ActivityKind, Note
-from tenant_apps.crm.services.activities import activity_create
+from tenant_apps.crm.models import Activity, ActivityKind, Note
+from tenant_apps.crm.services.activities import activity_create, activity_delete
 from tenant_apps.crm.services.notes import note_create, note_delete, note_pin, note_update
 from tenant_apps.crm.timeline import record_timeline
 from tenant_apps.crm.web.records.access import actor, editors_only
@@ -127,7 +127,7 @@ def _note(pk: int) -> Note:
     return note
 
 
-def _back(request: HttpRequest, note: Note) -> HttpResponse:
+def _back(request: HttpRequest, note: Note | Activity) -> HttpResponse:
     target = request.POST.get("next") or request.GET.get("next") or ""
     if target and url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
@@ -173,3 +173,16 @@ def note_remove(request: HttpRequest, pk: int) -> HttpResponse:
     note_delete(note=note, actor=actor(request))
     messages.success(request, _("Note deleted."))
     return _back(request, note)
+
+
+@require_POST
+@editors_only
+def activity_remove(request: HttpRequest, pk: int) -> HttpResponse:
+    """Delete a logged call, meeting or email (or a task) from the timeline: owners and
+    admins any, a member those they created (the service refuses the rest: 403)."""
+    activity = Activity.objects.filter(pk=pk).first()
+    if activity is None:
+        raise Http404
+    activity_delete(activity=activity, actor=actor(request))
+    messages.success(request, _("Activity deleted."))
+    return _back(request, activity)

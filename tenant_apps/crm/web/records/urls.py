@@ -44,6 +44,7 @@ urlpatterns = [
     *_record_urls("deal"),
     path("deals/stages/", views.deal_stage_options, name="deal_stage_options"),
     path("activities/new/", activity_new.activity_new, name="activity_create"),
+    path("activities/<int:pk>/delete/", activity.activity_remove, name="activity_delete"),
     path("notes/<int:pk>/edit/", activity.note_edit, name="note_edit"),
     path("notes/<int:pk>/pin/", activity.note_pin_toggle, name="note_pin"),
     path("notes/<int:pk>/delete/", activity.note_remove, name="note_delete"),

@@ -443,3 +443,31 @@ def test_dates_are_european_in_both_languages(in_alpha: Company, member: User) -
             .content.decode()
         )
         assert "05.03.2030 14:05" in html, language
+
+
+def test_a_logged_activity_is_deleted_by_its_author_or_a_manager(
+    in_alpha: Company, member: User, admin: User, viewer: User
+) -> None:
+    contact = Contact.objects.create(last_name="Doe")
+    mine = activity_create(
+        actor=member, kind="call", subject="Mine", call_outcome="busy", contact=contact
+    )
+    theirs = activity_create(
+        actor=admin, kind="email", subject="Theirs", email_direction="in", contact=contact
+    )
+    client = client_for(member)
+    page = client.get(f"/contacts/{contact.pk}/").content.decode()
+    assert f'action="/activities/{mine.pk}/delete/"' in page
+    assert f'action="/activities/{theirs.pk}/delete/"' not in page
+    assert client_for(viewer).post(f"/activities/{mine.pk}/delete/").status_code == 403
+    assert client.post(f"/activities/{theirs.pk}/delete/").status_code == 403
+    assert client.post("/activities/987654/delete/").status_code == 404
+    response = client.post(f"/activities/{mine.pk}/delete/", {"next": f"/contacts/{contact.pk}/"})
+    assert response.status_code == 302
+    assert response["Location"] == f"/contacts/{contact.pk}/"
+    assert list(Activity.objects.values_list("subject", flat=True)) == ["Theirs"]
+    assert AuditEvent.objects.filter(
+        action="crm.activity.deleted", object_id=str(mine.pk), actor=member
+    ).exists()
+    assert client_for(admin).post(f"/activities/{theirs.pk}/delete/").status_code == 302
+    assert not Activity.objects.exists()
