@@ -32,7 +32,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
 from shared_apps.accounts.models import User
-from tenant_apps.crm.models import Activity, Contact, Deal, Note, Organization
+from tenant_apps.crm.models import Activity, Contact, Deal, Note, Organization, Stage
 from tenant_apps.history.models import AuditEvent
 from tenant_apps.history.services import blank_pair
 
@@ -87,13 +87,26 @@ def _text(expression: Any) -> Any:
     return Cast(expression, output_field=CharField())
 
 
+def _name_of(model: type[Any], column: str) -> Any:
+    label = _contact_name() if model is Contact else F("name")
+    return NullIf(
+        Subquery(
+            model._default_manager.filter(pk=OuterRef(column)).values_list(label, flat=True)[:1],
+            output_field=CharField(),
+        ),
+        Value(""),
+    )
+
+
 def _branches(limit: int) -> list[Any]:
     live = Q(deleted_at__isnull=True)
     kind: dict[str, Any] = {"output_field": CharField()}
+    # names of other rows as correlated subqueries, not joins: with each branch read newest
+    # first from an index, they are computed for the few rows kept only
     parent_name = Coalesce(
-        NullIf(F("deal__name"), Value("")),
-        NullIf(F("organization__name"), Value("")),
-        NullIf(_contact_name("contact__"), Value("")),
+        _name_of(Deal, "deal_id"),
+        _name_of(Organization, "organization_id"),
+        _name_of(Contact, "contact_id"),
         Value(""),
         output_field=CharField(),
     )
@@ -153,7 +166,10 @@ def _branches(limit: int) -> list[Any]:
             rid=F("id"),
             ts=Cast("stage_changed_at", output_field=DateTimeField()),
             label=_text("name"),
-            detail=_text("stage__name"),
+            detail=Subquery(
+                Stage.objects.filter(pk=OuterRef("stage_id")).values_list("name", flat=True)[:1],
+                output_field=CharField(),
+            ),
             dl=F("id"),
         ),
         _branch(

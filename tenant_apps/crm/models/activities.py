@@ -131,6 +131,13 @@ class Activity(LinkedModel):
             models.Index(fields=["organization", "-created_at"], name="crm_activity_org_idx"),
             models.Index(fields=["contact", "-created_at"], name="crm_activity_contact_idx"),
             models.Index(fields=["deal", "-created_at"], name="crm_activity_deal_idx"),
+            # the dashboard's recent activity: newest logged, newest completed
+            models.Index(fields=["-created_at"], name="crm_activity_recent_idx"),
+            models.Index(
+                fields=["-done_at"],
+                name="crm_activity_done_recent_idx",
+                condition=models.Q(done_at__isnull=False),
+            ),
             models.Index(
                 fields=["assignee", "due_at"],
                 name="crm_activity_open_due_idx",
@@ -172,6 +179,7 @@ class Note(LinkedModel):
             models.Index(fields=["organization", "-created_at"], name="crm_note_org_idx"),
             models.Index(fields=["contact", "-created_at"], name="crm_note_contact_idx"),
             models.Index(fields=["deal", "-created_at"], name="crm_note_deal_idx"),
+            models.Index(fields=["-created_at"], name="crm_note_recent_idx"),  # recent activity
         ]
 
     def __str__(self) -> str:

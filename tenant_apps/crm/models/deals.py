@@ -116,6 +116,9 @@ class Deal(RecordModel):
             models.Index(fields=["organization"], name="crm_deal_org_idx"),
             models.Index(fields=["owner", "status"], name="crm_deal_owner_status_idx"),
             models.Index(fields=["expected_close_date"], name="crm_deal_close_idx"),
+            # the dashboard's recent activity: newest created, newest moved
+            models.Index(fields=["-created_at"], name="crm_deal_recent_idx"),
+            models.Index(fields=["-stage_changed_at"], name="crm_deal_moved_recent_idx"),
             models.Index(
                 fields=["deleted_at"],
                 name="crm_deal_deleted_idx",

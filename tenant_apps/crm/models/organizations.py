@@ -55,6 +55,7 @@ class Organization(RecordModel):
         ]
         indexes = [
             models.Index(Lower("name"), name="crm_org_name_lower_idx"),
+            models.Index(fields=["-created_at"], name="crm_org_recent_idx"),  # recent activity
             models.Index(
                 fields=["domain"], name="crm_org_domain_idx", condition=~models.Q(domain="")
             ),
