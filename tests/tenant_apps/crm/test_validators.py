@@ -65,7 +65,7 @@ def test_bad_and_ambiguous_numbers(language: str, text: str, message: str) -> No
     assert message in caught.value.messages[0]
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=200, deadline=None, derandomize=True, database=None)
 @given(
     number=st.decimals(allow_nan=False, allow_infinity=False, places=3, max_value=10**12),
     language=st.sampled_from(["en", "bg"]),
