@@ -25,6 +25,7 @@ from tenant_apps.crm.services import (
 )
 from tenant_apps.crm.timeline import record_timeline
 from tenant_apps.history.models import AuditEvent
+from tenant_apps.history.services import blank_pair
 from tests.conftest import host_client
 from tests.tenant_apps.crm.web.board.helpers import put_deal, stage
 
@@ -106,9 +107,12 @@ def test_feed_in_bulgarian(in_alpha: Company, member: User) -> None:
 
 
 def test_no_empty_to_empty_changes_are_logged(in_alpha: Company, member: User) -> None:
-    org = organization_create(actor=member, name="Quiet")
-    contact = contact_create(actor=member, last_name="Nobody")
-    deal = deal_create(actor=member, name="Plain", pipeline=stage("Lead").pipeline)
+    # as the forms call them: every field given, blank ones as None or ""
+    org = organization_create(actor=member, name="Quiet", owner=None, website="")
+    contact = contact_create(actor=member, last_name="Nobody", owner=None, job_title="")
+    deal = deal_create(
+        actor=member, name="Plain", pipeline=stage("Lead").pipeline, owner=None, lost_reason=""
+    )
 
     for target in (org, contact, deal):
         event = AuditEvent.objects.get(
@@ -117,7 +121,7 @@ def test_no_empty_to_empty_changes_are_logged(in_alpha: Company, member: User) -
             object_id=str(target.pk),
         )
         assert "owner" not in event.changes
-        assert all(pair != [None, None] and pair != [None, ""] for pair in event.changes.values())
+        assert not [name for name, pair in event.changes.items() if blank_pair(pair)]
 
     # an edit that only turns a blank into another blank records nothing
     before = AuditEvent.objects.count()
