@@ -66,7 +66,8 @@ def activity_create(
     email_direction: str = "",
 ) -> Activity:
     """A task, or a call, meeting or email that is logged (see `_kind_rules` for what each
-    kind needs). Calls and emails happened, so they are saved done; a meeting is done once
+    kind needs; a call's outcome and an email's direction may be left blank, e.g. by an
+    import that does not know them, and the web forms ask for both). Calls and emails happened, so they are saved done; a meeting is done once
     it has ended. Participants (meetings) are ids of the company's live contacts and
     members, refused with a field error when one is not. Nothing is defaulted here (not
     even the assignee): the web forms offer the current user as their initial value."""
@@ -182,11 +183,11 @@ def _kind_rules(activity: Activity) -> None:
             "n": len(activity.description),
         }
     if kind == ActivityKind.CALL:
-        if activity.call_outcome not in CallOutcome.values:
+        if activity.call_outcome not in ("", *CallOutcome.values):
             errors["call_outcome"] = _("Choose how the call went.")
         activity.done = True
     elif kind == ActivityKind.EMAIL:
-        if activity.email_direction not in EmailDirection.values:
+        if activity.email_direction not in ("", *EmailDirection.values):
             errors["email_direction"] = _("Choose whether the email was sent or received.")
         activity.done = True
     elif kind == ActivityKind.MEETING:

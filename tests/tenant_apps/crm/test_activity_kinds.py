@@ -68,7 +68,6 @@ def test_a_call_with_outcome_and_duration_is_logged_done_and_audited(
 @pytest.mark.parametrize(
     ("extra", "field", "message"),
     [
-        ({}, "call_outcome", "Choose how the call went."),
         ({"call_outcome": "maybe"}, "call_outcome", "Choose how the call went."),
         (
             {"call_outcome": "busy", "duration_minutes": -5},
@@ -220,9 +219,13 @@ def test_meeting_participants_must_belong_to_this_company(alpha: Company, beta: 
         assert not ActivityParticipant.objects.exists()
 
 
-def test_an_email_needs_a_direction_and_keeps_its_body(in_alpha: Company, member: User) -> None:
+def test_an_email_direction_is_one_of_two_and_the_body_is_kept(
+    in_alpha: Company, member: User
+) -> None:
     contact = Contact.objects.create(last_name="Doe")
-    errors = _errors(actor=member, kind="email", subject="Offer", contact=contact)
+    errors = _errors(
+        actor=member, kind="email", subject="Offer", email_direction="sideways", contact=contact
+    )
     assert errors["email_direction"] == ["Choose whether the email was sent or received."]
     errors = _errors(
         actor=member,

@@ -175,6 +175,13 @@ def test_bad_input_is_a_400_with_the_message_on_its_input(in_alpha: Company, mem
             "Select a valid choice.",
         ),
         (
+            "calls",
+            {"call-subject": "S", "call-call_outcome": ""},
+            "call",
+            "call_outcome",
+            "This field is required.",
+        ),
+        (
             "meetings",
             {
                 "meeting-subject": "S",
