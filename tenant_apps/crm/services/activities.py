@@ -67,10 +67,11 @@ def activity_create(
 ) -> Activity:
     """A task, or a call, meeting or email that is logged (see `_kind_rules` for what each
     kind needs; a call's outcome and an email's direction may be left blank, e.g. by an
-    import that does not know them, and the web forms ask for both). Calls and emails happened, so they are saved done; a meeting is done once
-    it has ended. Participants (meetings) are ids of the company's live contacts and
-    members, refused with a field error when one is not. Nothing is defaulted here (not
-    even the assignee): the web forms offer the current user as their initial value."""
+    import that does not know them, and the web forms ask for both). Calls and emails
+    happened, so they are saved done; a meeting is done once it has ended. Participants
+    (meetings) are ids of the company's live contacts and members, refused with a field
+    error when one is not. Nothing is defaulted here (not even the assignee): the web
+    forms offer the current user as their initial value."""
     from tenant_apps.crm.services.common import owner_check
 
     crm_access(actor=actor, action="create")
