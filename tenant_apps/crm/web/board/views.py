@@ -207,8 +207,13 @@ def move(request: HttpRequest) -> HttpResponse:
 def _ask_reason(request: HttpRequest, ask: NeedsReason, *, owner: str, htmx: bool) -> HttpResponse:
     """Nothing moved: ask why the deal was lost (400, so the board puts the card back)."""
     deal, stage, values, error = ask.args
+    # the first ask is a question, not an error; a refused choice (archived) is one
     context = ask_context(
-        deal=deal, stage=stage, version=values["version"], owner=owner, error=error
+        deal=deal,
+        stage=stage,
+        version=values["version"],
+        owner=owner,
+        error=error if values["lost_reason_choice"] else "",
     )
     context["action"] = reverse("crm:board_move")
     template = "crm/board/_lost_reason.html" if htmx else "crm/board/lost_reason.html"
