@@ -310,3 +310,31 @@ def test_dashboard_lost_deals_by_reason_this_quarter(
     assert reasons[0].name in section
     assert "No reason given" in section
     assert "<svg" not in section or "<script" not in section
+
+
+def test_deal_edit_form_refuses_a_reason_that_is_not_offered(
+    reasons: list[LostReason], member: User
+) -> None:
+    deal = put_deal("Edited", stage("Proposal"))
+    form = {
+        "version": str(deal.version),
+        "name": "Edited",
+        "pipeline": str(deal.pipeline_id),
+        "stage": str(stage("Lost").pk),
+        "amount": "100",
+        "currency": "EUR",
+        "status": "open",
+        "owner": "",
+    }
+    client = client_for(member)
+    missing = client.post(f"/deals/{deal.pk}/edit/", form)
+    assert missing.status_code == 400
+    assert "Choose why the deal was lost." in missing.content.decode()
+    foreign = client.post(f"/deals/{deal.pk}/edit/", {**form, "lost_reason_choice": "987654"})
+    assert foreign.status_code == 400
+    assert "Choose one of the offered reasons." in foreign.content.decode()
+    _unchanged(deal)
+    saved = client.post(f"/deals/{deal.pk}/edit/", {**form, "lost_reason_choice": reasons[3].pk})
+    assert saved.status_code == 302
+    deal.refresh_from_db()
+    assert (deal.status, deal.lost_reason_choice) == ("lost", reasons[3])
