@@ -14,6 +14,7 @@ urlpatterns = [
     path("stripe/", include("shared_apps.billing.webhooks")),
     path("invite/", include("shared_apps.accounts.urls_invite")),
     path("accounts/", include("shared_apps.accounts.urls_security")),
+    path("accounts/", include("shared_apps.accounts.urls_login_link")),
     path("accounts/", include("allauth.urls")),
     # The language switch also remembers the choice on the signed-in account.
     path("i18n/setlang/", language_switch, name="set_language"),

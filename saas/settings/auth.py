@@ -29,12 +29,27 @@ ACCOUNT_LOGOUT_ON_GET = False
 ACCOUNT_LOGIN_ON_PASSWORD_RESET = False  # a reset never signs in, so it never skips MFA
 ACCOUNT_PRESERVE_USERNAME_CASING = False
 ACCOUNT_EMAIL_SUBJECT_PREFIX = ""
-# Failed logins: 10 a minute per IP, 5 per account in 5 minutes (then locked out until the
-# window passes). Counters live in the global cache, so they hold across all hosts.
-LOGIN_ATTEMPTS_LIMIT = env.int("LOGIN_ATTEMPTS_LIMIT", default=5)
-LOGIN_ATTEMPTS_TIMEOUT = env.int("LOGIN_ATTEMPTS_TIMEOUT", default=300)
+# Failed sign-ins (shared_apps/accounts/lockout.py; README "Sign-in security"). Counters live
+# in the global cache, so they hold on every host; without the cache sign-in fails closed.
+# - per client IP, any account: 10 a minute (allauth's "login_failed" rate below);
+# - per (account, IP): LOGIN_ATTEMPTS_LIMIT failures in LOGIN_ATTEMPTS_TIMEOUT seconds lock
+#   that pair until the window ends (the person on another address is not affected);
+# - per account, any IP: LOGIN_ACCOUNT_ATTEMPTS_LIMIT failures in LOGIN_ACCOUNT_ATTEMPTS_WINDOW
+#   seconds lock the account everywhere for LOGIN_ACCOUNT_LOCK_SECONDS, doubled at each new
+#   lock within a day, at most LOGIN_ACCOUNT_LOCK_MAX_SECONDS. A locked-out person signs in
+#   with a one-time link by email (LOGIN_LINK_*) or SSO.
+LOGIN_PAIR_LIMIT = LOGIN_ATTEMPTS_LIMIT = env.int("LOGIN_ATTEMPTS_LIMIT", default=5)
+LOGIN_PAIR_WINDOW = LOGIN_ATTEMPTS_TIMEOUT = env.int("LOGIN_ATTEMPTS_TIMEOUT", default=300)
+LOGIN_ACCOUNT_LIMIT = env.int("LOGIN_ACCOUNT_ATTEMPTS_LIMIT", default=20)
+LOGIN_ACCOUNT_WINDOW = env.int("LOGIN_ACCOUNT_ATTEMPTS_WINDOW", default=900)
+LOGIN_ACCOUNT_LOCK_SECONDS = env.int("LOGIN_ACCOUNT_LOCK_SECONDS", default=60)
+LOGIN_ACCOUNT_LOCK_MAX_SECONDS = env.int("LOGIN_ACCOUNT_LOCK_MAX_SECONDS", default=900)
+# One-time sign-in links by email: valid this long, at most this many asked per hour.
+LOGIN_LINK_TTL_SECONDS = env.int("LOGIN_LINK_TTL_SECONDS", default=900)
+LOGIN_LINK_PER_EMAIL_PER_HOUR = env.int("LOGIN_LINK_PER_EMAIL_PER_HOUR", default=3)
+LOGIN_LINK_PER_IP_PER_HOUR = env.int("LOGIN_LINK_PER_IP_PER_HOUR", default=20)
 ACCOUNT_RATE_LIMITS = {
-    "login_failed": f"10/m/ip,{LOGIN_ATTEMPTS_LIMIT}/{LOGIN_ATTEMPTS_TIMEOUT}s/key",
+    "login_failed": "10/m/ip",
     "login": "30/m/ip",
     "signup": "20/m/ip",
     "reset_password": "20/m/ip,3/10m/key",

@@ -21,12 +21,12 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest
 from django.utils import formats, timezone, translation
-from django.utils.html import strip_tags
-from django.utils.translation import ngettext
+from django.utils.html import format_html, strip_tags
+from django.utils.translation import gettext, ngettext
 
-from shared_apps.accounts import crypto
+from shared_apps.accounts import crypto, lockout
 from shared_apps.accounts.public_links import links_on_public_origin, public_url
-from shared_apps.audit.security import security_event_record
+from shared_apps.audit.security import client_ip, security_event_record
 
 LOGIN_FAILED = "login_failed"
 
@@ -122,24 +122,58 @@ class AccountAdapter(DefaultAccountAdapter):
         )
 
     def pre_authenticate(self, request: HttpRequest, **credentials: Any) -> None:
+        """Before the password is checked: allauth's per-IP limit, then the per (account,
+        IP) and per-account counters of lockout.py. A refusal is a "locked_out" event."""
         try:
             super().pre_authenticate(request, **credentials)
         except ValidationError:
             key = self._get_login_attempts_cache_key(request, **credentials)
             retry_at = login_failed_retry_at(request, key) or time.time() + 60
-            email = (credentials.get("email", "") or "").strip().lower()[:254]
-            from shared_apps.accounts.models import User
+            self._refuse(request, credentials, retry_at=retry_at, scope="ip")
+        login = str(credentials.get("email", credentials.get("username", "")) or "")
+        result = lockout.attempt_begin(login=login, ip=client_ip(request) or "-")
+        if isinstance(result, lockout.Refusal):
+            self._refuse(request, credentials, retry_at=result.retry_at, scope=result.scope)
+        self._login_attempt = result
 
-            security_event_record(
-                kind="locked_out",
-                request=request,
-                user=User.objects.filter(email=email).first() if email else None,
-                email=email,
-                data={"retry_at": datetime.fromtimestamp(retry_at, tz=UTC).isoformat()},
-            )
-            raise ValidationError(
-                lockout_message(retry_at), code="too_many_login_attempts"
-            ) from None
+    def _refuse(
+        self, request: HttpRequest, credentials: dict[str, Any], *, retry_at: float, scope: str
+    ) -> None:
+        from shared_apps.accounts.models import User
+
+        email = (credentials.get("email", "") or "").strip().lower()[:254]
+        security_event_record(
+            kind="locked_out",
+            request=request,
+            user=User.objects.filter(email=email).first() if email else None,
+            email=email,
+            data={
+                "retry_at": datetime.fromtimestamp(retry_at, tz=UTC).isoformat(),
+                "scope": scope,
+            },
+        )
+        raise ValidationError(
+            format_html(
+                '{} <a href="{}">{}</a>',
+                lockout_message(retry_at),
+                public_url("account_login_link"),
+                gettext("Email me a sign-in link"),
+            ),
+            code="too_many_login_attempts",
+        ) from None
+
+    def authenticate(self, request: HttpRequest, **credentials: Any) -> Any:
+        user = super().authenticate(request, **credentials)
+        attempt = getattr(self, "_login_attempt", None)
+        if user is not None and isinstance(attempt, lockout.Attempt):
+            lockout.attempt_succeeded(attempt)  # the right password does not count
+        return user
+
+    def _delete_login_attempts_cached_email(self, request: HttpRequest, **credentials: Any) -> None:
+        # allauth calls this after a successful password reset.
+        super()._delete_login_attempts_cached_email(request, **credentials)
+        login = str(credentials.get("email", credentials.get("username", "")) or "")
+        lockout.lockout_clear(login=login)
 
 
 def lockout_message(retry_at: float) -> str:

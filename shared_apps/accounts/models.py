@@ -156,3 +156,21 @@ class LoginHandoff(models.Model):
 
     def __str__(self) -> str:
         return f"handoff {self.user_id} → {self.company_id}"
+
+
+class LoginLink(models.Model):
+    """A single-use, short-lived sign-in link sent by email (login_link.py): how a person
+    whose account is locked after failed sign-ins still gets in. Only the hash is stored."""
+
+    token_hash = models.CharField(max_length=64, unique=True)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["expires_at"], name="loginlink_expires_idx")]
+
+    def __str__(self) -> str:
+        return f"sign-in link {self.user_id}"

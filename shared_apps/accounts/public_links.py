@@ -6,6 +6,9 @@ from the request would let one company receive another person's reset or verific
 and that person's address, IP and browser in its security events. Every emailed link of these
 flows therefore uses the public origin, and the company hosts send anyone who still opens such
 a path there on to the public host.
+
+Emailed links never take their origin from the request (whose Host header, port included, the
+sender chooses): PUBLIC_ORIGIN, else https://BASE_DOMAIN (development: the served port).
 """
 
 from __future__ import annotations
@@ -58,5 +61,6 @@ def links_on_public_origin(context: dict[str, Any]) -> dict[str, Any]:
 
 
 def to_public_host(request: HttpRequest, **kwargs: Any) -> HttpResponseRedirect:
-    """Company hosts: send an account-level link (reset, verification) to the public host."""
-    return HttpResponseRedirect(f"{public_origin()}{request.get_full_path()}")
+    """Company hosts: send an account-level link (reset, verification) to the public host
+    (the scheme and port this request came in on, unless PUBLIC_ORIGIN is set)."""
+    return HttpResponseRedirect(f"{public_origin(request)}{request.get_full_path()}")

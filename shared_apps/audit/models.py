@@ -53,6 +53,7 @@ class SecurityEvent(models.Model):
         MEMBER_REMOVED = "member_removed", _("Member removed")
         HANDOFF = "handoff", _("Signed in from another host")
         SESSIONS_ENDED = "sessions_ended", _("Signed out everywhere")
+        LOGIN_LINK = "login_link", _("Sign-in link by email")
 
     created_at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
     kind = models.CharField(_("event"), max_length=32, choices=Kind.choices)

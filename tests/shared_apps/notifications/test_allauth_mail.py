@@ -52,7 +52,8 @@ def test_password_reset_email_in_the_users_language(
     assert message["Subject"].strip() == subject
     assert "/accounts/password/reset/key/" in text_of(message)
     html = message.get_body(preferencelist=("html",)).get_content()  # type: ignore[union-attr]
-    assert '<a href="http://localhost/accounts/password/reset/key/' in html
+    # on the public origin (PUBLIC_ORIGIN, else https://BASE_DOMAIN), not the request's host
+    assert '<a href="https://localhost/accounts/password/reset/key/' in html
 
 
 def test_a_new_user_signs_up_confirms_and_joins(
@@ -87,7 +88,7 @@ def test_a_new_user_signs_up_confirms_and_joins(
     # then the confirmation email arrives through our task
     assert len(smtp.inbox.messages) == 1
     confirm = re.search(
-        r"http://localhost(/accounts/confirm-email/[^\s]+/)", text_of(smtp.inbox.messages[0])
+        r"https://localhost(/accounts/confirm-email/[^\s]+/)", text_of(smtp.inbox.messages[0])
     )
     assert confirm is not None
     # and confirming it signs them in and brings them back to the invitation
