@@ -37,7 +37,6 @@ from tenant_apps.history.models import AuditEvent
 from tenant_apps.history.services import blank_pair
 
 LIMIT = 10
-MOVE_GRACE = datetime.timedelta(seconds=2)  # a new deal's first stage is not a "move"
 _HIDDEN = frozenset({"stage_changed_at", "search_text", "version", "updated_at"})
 _RECORDS = {"crm.deal": Deal, "crm.organization": Organization, "crm.contact": Contact}
 _COLUMNS = ("k", "rid", "ts", "label", "detail", "org", "person", "dl", "who", "diff")
@@ -155,7 +154,9 @@ def _branches(limit: int) -> list[Any]:
             dl=F("id"),
         ),
         _branch(
-            Deal.objects.filter(live, stage_changed_at__gt=F("created_at") + MOVE_GRACE),
+            # a new deal's first stage is not a move: `deal_create` sets `stage_changed_at`
+            # just before the row's `created_at`, a later move after it
+            Deal.objects.filter(live, stage_changed_at__gt=F("created_at")),
             limit,
             k=Case(
                 When(status="won", then=Value("deal.won")),
