@@ -27,6 +27,7 @@ from tenant_apps.crm.models import (
     ContactPhone,
     CustomField,
     Deal,
+    LostReason,
     Note,
     Notification,
     Organization,
@@ -208,6 +209,16 @@ def seed(
                             UNION ALL SELECT deal_id, created_at FROM {_table(Note)}) linked
                           WHERE deal_id IS NOT NULL GROUP BY deal_id) latest
                     WHERE d.id = latest.deal_id"""
+            )
+            # lost deals get one of the company's lost reasons, spread evenly (the generated
+            # text stays as the details), so that the dashboard's count by reason has data
+            cursor.execute(
+                f"""UPDATE {_table(Deal)} d SET lost_reason_choice_id = r.id
+                    FROM (SELECT id, row_number() OVER (ORDER BY position, id) - 1 AS n,
+                                 count(*) OVER () AS total
+                          FROM {_table(LostReason)} WHERE NOT archived) r
+                    WHERE d.status = 'lost' AND d.lost_reason_choice_id IS NULL
+                      AND r.n = d.id % r.total"""
             )
     tables_tidy()
     report.seconds = time.monotonic() - started

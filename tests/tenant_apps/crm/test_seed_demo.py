@@ -16,6 +16,7 @@ from tenant_apps.crm.demo import load
 from tenant_apps.crm.demo.generate import SIZES
 from tenant_apps.crm.models import Activity, Contact, ContactEmail, Deal, Note, Organization
 from tenant_apps.crm.search import search
+from tenant_apps.crm.services.lost_reasons import lost_reasons_seed
 
 pytestmark = pytest.mark.django_db
 
@@ -29,6 +30,8 @@ def _seed(*args: str) -> str:
 
 
 def test_small_seed(alpha: Company, beta: Company) -> None:
+    with schema_context("alpha"):
+        lost_reasons_seed(language="bg")  # as provisioning does (a no-op when it did)
     output = _seed("--company", "alpha", "--size", "small", "--seed", "7")
     assert "Seeded alpha" in output
     owner = alpha.memberships.get(role="owner").user
@@ -62,6 +65,8 @@ def test_small_seed(alpha: Company, beta: Company) -> None:
         months = {d.stage_changed_at.strftime("%Y-%m") for d in closed if d.stage_changed_at}
         assert len(months) >= 4
         assert all(d.stage.is_won for d in Deal.objects.filter(status="won"))
+        # lost deals carry one of the company's reasons
+        assert not Deal.objects.filter(status="lost", lost_reason_choice=None).exists()
         assert (
             Deal.objects.filter(currency="EUR").count()
             > Deal.objects.exclude(currency="EUR").count()
