@@ -17,9 +17,11 @@ _TRAILING = ".,;:!?)]}"
 
 
 def _ours(url: str) -> bool:
+    """A link to the public host, a company host or the configured PUBLIC_ORIGIN."""
     host = (urlsplit(url).hostname or "").lower()
     base = str(settings.BASE_DOMAIN).lower()
-    return host == base or host.endswith("." + base)
+    public = (urlsplit(str(getattr(settings, "PUBLIC_ORIGIN", "") or "")).hostname or "").lower()
+    return host == base or host.endswith("." + base) or (bool(public) and host == public)
 
 
 @register.filter

@@ -183,6 +183,16 @@ def test_only_links_to_our_own_hosts_are_clickable() -> None:
     assert "http://evil.test/phish?a=1&amp;b=2" in html
 
 
+def test_links_to_the_configured_public_origin_are_clickable(settings: Any) -> None:
+    settings.PUBLIC_ORIGIN = "https://crm.example.net"
+    _subject, _text, html = email_render(
+        template="account_message",
+        context={"subject": "Link", "body": "Sign in: https://crm.example.net/accounts/x/"},
+        language="en",
+    )
+    assert '<a href="https://crm.example.net/accounts/x/">' in html
+
+
 # --- every kind of email, through its sender ----------------------------------------------
 
 
