@@ -71,7 +71,16 @@ QUERIES = {
     "comments": """
         SELECT pg_describe_object(d.classoid, d.objoid, d.objsubid), d.description
         FROM pg_description d
-        WHERE (pg_identify_object(d.classoid, d.objoid, d.objsubid)).schema = %(schema)s""",
+        WHERE (pg_identify_object(d.classoid, d.objoid, d.objsubid)).schema = %(schema)s
+           -- these are named by their table: pg_identify_object() gives them no schema
+           OR d.objoid IN (SELECT tg.oid FROM pg_trigger tg JOIN pg_class c ON c.oid = tg.tgrelid
+                           WHERE c.relnamespace = %(schema)s::regnamespace
+                           UNION ALL
+                           SELECT p.oid FROM pg_policy p JOIN pg_class c ON c.oid = p.polrelid
+                           WHERE c.relnamespace = %(schema)s::regnamespace
+                           UNION ALL
+                           SELECT r.oid FROM pg_rewrite r JOIN pg_class c ON c.oid = r.ev_class
+                           WHERE c.relnamespace = %(schema)s::regnamespace)""",
     "grants": """
         SELECT 'schema', CASE WHEN n.nspacl IS NULL OR n.nspacl = acldefault('n', n.nspowner)
                               THEN 'default' ELSE 'granted' END
