@@ -17,6 +17,7 @@ from shared_apps.tenants.db import connection
 from shared_apps.tenants.models import Company
 from shared_apps.tenants.selectors import routing_local_clear
 from shared_apps.tenants.services import company_provision
+from tests import db_template
 
 # The fake Stripe API server (real HTTP) and its fixtures: tests/stripe_fake/fixtures.py.
 pytest_plugins = ["tests.stripe_fake.fixtures"]
@@ -32,14 +33,46 @@ def pytest_configure(config: pytest.Config) -> None:
     compile_all()
 
 
+def companies_provision() -> None:
+    for subdomain, name in COMPANIES.items():
+        if not Company.objects.filter(subdomain=subdomain).exists():
+            company_provision(name=name, subdomain=subdomain, owner_email=f"owner@{subdomain}.test")
+
+
 @pytest.fixture(scope="session")
-def django_db_setup(django_db_setup: None, django_db_blocker: pytest.FixtureRequest) -> None:
+def django_db_setup(
+    request: pytest.FixtureRequest,
+    django_test_environment: None,
+    django_db_blocker: pytest.FixtureRequest,
+    django_db_keepdb: bool,
+    django_db_createdb: bool,
+    django_db_modify_db_settings: None,
+) -> Iterator[None]:
+    """The test database is a copy of a migrated template with the companies in it
+    (tests/db_template.py): seconds instead of minutes. `--reuse-db` keeps an existing test
+    database and migrates it forward (pytest-django's way); `--create-db` rebuilds the
+    template too. Replaces pytest-django's fixture of this name."""
+    from django.test.utils import teardown_databases
+
+    verbosity = request.config.option.verbose
+    keep = django_db_keepdb and not django_db_createdb
     with django_db_blocker.unblock():  # type: ignore[attr-defined]
-        for subdomain, name in COMPANIES.items():
-            if not Company.objects.filter(subdomain=subdomain).exists():
-                company_provision(
-                    name=name, subdomain=subdomain, owner_email=f"owner@{subdomain}.test"
-                )
+        test_name = connection.creation._get_test_db_name()
+        with db_template.server_cursor() as cursor:
+            cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [test_name])
+            exists = cursor.fetchone() is not None
+        original = str(connection.settings_dict["NAME"])
+        if keep and exists:
+            connection.creation.create_test_db(verbosity=verbosity, serialize=False, keepdb=True)
+            companies_provision()
+        else:
+            db_template.test_database_create(
+                provision=companies_provision, rebuild=django_db_createdb, verbosity=verbosity
+            )
+    yield
+    if not keep:
+        with django_db_blocker.unblock():  # type: ignore[attr-defined]
+            teardown_databases([(connection, original, True)], verbosity=verbosity)
 
 
 @pytest.fixture(autouse=True)
