@@ -72,7 +72,7 @@ def _sign_in(server: AppServer, email: str) -> str:
     response = requests.post(
         f"http://127.0.0.1:{server.port}/accounts/login/",
         headers={"Host": f"localhost:{server.port}", "Referer": f"http://localhost:{server.port}/"},
-        cookies={"csrftoken": page.cookies["csrftoken"]},
+        cookies={"csrftoken": str(page.cookies["csrftoken"])},
         data={"csrfmiddlewaretoken": token.group(1), "login": email, "password": PASSWORD},
         allow_redirects=False,
         timeout=TIMEOUT,
