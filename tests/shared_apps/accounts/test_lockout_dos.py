@@ -196,6 +196,24 @@ class TestSignInLinkForALockedOutPerson:
         assert reused.status_code == 400
         assert "already been used" in reused.content.decode()
 
+    def test_the_link_still_asks_for_the_second_factor(self, alpha: Company) -> None:
+        from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+
+        # given a locked account with two-factor authentication
+        user = self._locked()
+        TOTP.activate(user, generate_totp_secret())
+        self._ask(user.email)
+        path = urlsplit(self._link()).path
+
+        # when the link is used
+        browser = _from("192.0.2.10", "localhost")
+        response = browser.post(path)
+
+        # then the next step is the code, not a session
+        assert response.status_code == 302
+        assert response["Location"] == "/accounts/2fa/authenticate/"
+        assert not _signed_in(browser, user)
+
     def test_a_company_host_sends_the_link_on_to_the_public_host(self, alpha: Company) -> None:
         response = _from("192.0.2.10").get("/accounts/login/link/abc/")
         assert response.status_code == 302
