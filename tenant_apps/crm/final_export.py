@@ -44,8 +44,11 @@ from tenant_apps.crm.services.notifications import company_origin
 
 SALT = "crm.final_export"
 TENANT_URLCONF = "saas.urls_tenant"
-# Internal columns: database ids, the search index, optimistic-lock counters, reminders.
-SKIPPED = frozenset({"id", "search_text", "version", "reminder_sent_at"})
+# Internal columns: database ids, the search index, optimistic-lock counters, reminders, a
+# contact's copies of its primary email and phone (contact_emails/phones.csv hold them).
+SKIPPED = frozenset(
+    {"id", "search_text", "version", "reminder_sent_at", "primary_email", "primary_phone"}
+)
 RECORDS = (Organization, Contact, Deal)
 IN_MEMORY_BYTES = 16 * 1024 * 1024  # larger exports spill to a temporary file
 CHUNK = 2_000

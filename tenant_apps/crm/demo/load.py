@@ -143,9 +143,9 @@ def _reserve_ids(model: type[models.Model], count: int) -> int:
     return first
 
 
-def _copy(key: str, rows: Iterable[Row]) -> int:
+def _copy(key: str, rows: Iterable[Row], names: list[str] | None = None) -> int:
     model = _TABLES[key]
-    columns = ", ".join(COLUMNS[key])
+    columns = ", ".join(names or COLUMNS[key])
     written = 0
     with connection.cursor() as cursor:
         raw = cursor.cursor  # psycopg's own cursor, for COPY
@@ -156,16 +156,33 @@ def _copy(key: str, rows: Iterable[Row]) -> int:
     return written
 
 
+# The contact row also carries the copies of its primary email and first phone
+# (crm.contact_points), worked out from the rows written with it.
+_CONTACT_COLUMNS = [*COLUMNS["contact"], "primary_email", "primary_phone"]
+_EMAIL = COLUMNS["contact_email"].index("email")
+_IS_PRIMARY = COLUMNS["contact_email"].index("is_primary")
+_NUMBER = COLUMNS["contact_phone"].index("number")
+
+
 def _split(
     rows: Iterator[tuple[Row, list[Row], list[Row]]],
 ) -> tuple[list[Row], list[Row], list[Row]]:
+    """Contacts (with their primary email and phone), emails, phones. Emails and phones are
+    written in list order, so the first of a contact's rows is the one with the lowest id."""
     main: list[Row] = []
     first: list[Row] = []
     second: list[Row] = []
-    for row, a, b in rows:
-        main.append(row)
-        first.extend(a)
-        second.extend(b)
+    for row, emails, phones in rows:
+        primary = [e for e in emails if e[_IS_PRIMARY]] or emails
+        main.append(
+            (
+                *row,
+                primary[0][_EMAIL] if primary else None,
+                phones[0][_NUMBER] if phones else None,
+            )
+        )
+        first.extend(emails)
+        second.extend(phones)
     return main, first, second
 
 
@@ -188,7 +205,7 @@ def seed(
         counts["organizations"] = _copy("organization", gen.organization_rows())
         _copy("organization_tags", gen.organization_tag_rows())
         contacts, emails, phones = _split(gen.contact_rows())
-        counts["contacts"] = _copy("contact", contacts)
+        counts["contacts"] = _copy("contact", contacts, _CONTACT_COLUMNS)
         counts["emails"] = _copy("contact_email", emails)
         counts["phones"] = _copy("contact_phone", phones)
         _copy("contact_tags", gen.contact_tag_rows())

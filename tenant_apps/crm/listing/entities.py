@@ -117,16 +117,6 @@ def _stamps() -> tuple[Column, ...]:
     )
 
 
-def _primary_email(contact: Contact) -> str | None:
-    emails = list(contact.emails.all())
-    return emails[0].email if emails else None
-
-
-def _first_phone(contact: Contact) -> str | None:
-    phones = list(contact.phones.all())
-    return phones[0].number if phones else None
-
-
 _ORG_LINK = _detail("crm:organization_detail")
 
 ORGANIZATIONS = ListSpec(
@@ -179,7 +169,7 @@ CONTACTS = ListSpec(
     url_name="crm:contact_list",
     export_url_name="crm:contact_export",
     create_url_name="crm:contact_create",
-    rows=lambda actor: selectors.contact_list(actor=actor),
+    rows=lambda actor: list_selectors.contact_rows(actor=actor),
     columns=(
         Column("name", _("Name"), lambda o: str(o), c.lower("last_name")),
         Column("first_name", _("First name"), c.attr("first_name"), c.lower("first_name"), False),
@@ -191,8 +181,9 @@ CONTACTS = ListSpec(
             c.attr("organization.name"),
             c.lower("organization__name"),
         ),
-        Column("email", _("Email"), _primary_email, list_selectors.primary_email_sort),
-        Column("phone", _("Phone"), _first_phone, list_selectors.first_phone_sort, False),
+        # the contact's copies of its primary email and first phone (crm.contact_points)
+        Column("email", _("Email"), c.attr("primary_email"), c.plain("primary_email")),
+        Column("phone", _("Phone"), c.attr("primary_phone"), c.plain("primary_phone"), False),
         Column(
             "lifecycle_stage",
             _("Lifecycle stage"),

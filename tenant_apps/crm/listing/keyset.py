@@ -211,6 +211,28 @@ def after(value: Any, pk: int, *, descending: bool, nullable: bool = True) -> Q:
     )
 
 
+def _seek(
+    qs: QuerySet[Any], value: Any, pk: int, *, descending: bool, nullable: bool, limit: int
+) -> list[Any]:
+    """At most `limit` rows after (value, pk), in order. Where those rows are the values
+    after `value` and then the NULLs (ascending from a value), or the NULLs after `pk` and
+    then every value (descending from a NULL), the two parts are read one after the other,
+    the second only when the first falls short of a page: as one condition joined by OR,
+    PostgreSQL reads the index from its start and filters every earlier row out."""
+    if not nullable or isinstance(value, tuple) or (value is None) != descending:
+        seek = after(value, pk, descending=descending, nullable=nullable)
+        return list(ordered(qs.filter(seek), descending=descending)[:limit])
+    if descending:  # from a NULL: the later NULLs, then every value
+        first, then = Q(**{f"{KEY}__isnull": True, "pk__lt": pk}), Q(**{f"{KEY}__isnull": False})
+    else:  # from a value: the later values, then the NULLs
+        first = after(value, pk, descending=False, nullable=False)
+        then = Q(**{f"{KEY}__isnull": True})
+    rows = list(ordered(qs.filter(first), descending=descending)[:limit])
+    if len(rows) < limit:
+        rows += list(ordered(qs.filter(then), descending=descending)[: limit - len(rows)])
+    return rows
+
+
 @dataclass
 class Page:
     rows: list[Any]
@@ -257,15 +279,16 @@ def page_get(
     applies: `after_cursor`, `before_cursor`, `last`, or the 1-based offset page `number`."""
     if after_cursor is not None:
         value, pk = after_cursor
-        seek = after(value, pk, descending=descending, nullable=nullable)
-        rows = list(ordered(qs.filter(seek), descending=descending)[: size + 1])
+        rows = _seek(qs, value, pk, descending=descending, nullable=nullable, limit=size + 1)
         return _page(rows[:size], len(rows) > size, True, None)
     if before_cursor is not None or last:
-        reverse = ordered(qs, descending=not descending)
         if before_cursor is not None:
             value, pk = before_cursor
-            reverse = reverse.filter(after(value, pk, descending=not descending, nullable=nullable))
-        rows = list(reverse[: size + 1])
+            rows = _seek(
+                qs, value, pk, descending=not descending, nullable=nullable, limit=size + 1
+            )
+        else:
+            rows = list(ordered(qs, descending=not descending)[: size + 1])
         more = len(rows) > size
         rows = rows[:size][::-1]
         return _page(rows, before_cursor is not None, more, 1 if not more else None)
@@ -280,8 +303,7 @@ def page_get(
             return _page([], False, True, number)
         *values, pk = boundary[0]
         value = tuple(values) if len(values) == 2 else values[0]
-        seek = after(value, pk, descending=descending, nullable=nullable)
-        rows = list(ordered(qs.filter(seek), descending=descending)[: size + 1])
+        rows = _seek(qs, value, pk, descending=descending, nullable=nullable, limit=size + 1)
         return _page(rows[:size], len(rows) > size, True, number)
     rows = list(ordered(qs, descending=descending)[: size + 1])
     return _page(rows[:size], len(rows) > size, False, 1)

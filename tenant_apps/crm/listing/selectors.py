@@ -1,19 +1,29 @@
 """Reads the lists need beyond `tenant_apps.crm.selectors`: activities, the company's
-members for the owner filter, the tags, saved views, and sort expressions over related
-rows."""
+members for the owner filter, the tags and saved views."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.db.models import Q, QuerySet
 
 from shared_apps.accounts.models import Membership
 from tenant_apps.crm.access import crm_access
-from tenant_apps.crm.models import Activity, ContactEmail, ContactPhone, SavedView, Tag
+from tenant_apps.crm.models import Activity, Contact, SavedView, Tag
 
 if TYPE_CHECKING:
     from shared_apps.accounts.models import User
+
+
+def contact_rows(*, actor: User) -> QuerySet[Contact]:
+    """Live contacts with owner, organization and tags: the list shows the primary email and
+    phone from the contact's own columns (crm.contact_points), not from their tables."""
+    crm_access(actor=actor, action="view")
+    return (
+        Contact.objects.filter(deleted_at__isnull=True)
+        .select_related("owner", "organization")
+        .prefetch_related("tags")
+    )
 
 
 def activity_list(*, actor: User) -> QuerySet[Activity]:
@@ -40,18 +50,4 @@ def saved_views_visible(*, actor: User, entity: str) -> QuerySet[SavedView]:
     """The actor's own views of the list and those shared with the company."""
     return SavedView.objects.filter(Q(owner=actor) | Q(shared=True), entity=entity).order_by(
         "name", "id"
-    )
-
-
-def primary_email_sort() -> Any:
-    return Subquery(
-        ContactEmail.objects.filter(contact_id=OuterRef("pk"))
-        .order_by("-is_primary", "id")
-        .values("email")[:1]
-    )
-
-
-def first_phone_sort() -> Any:
-    return Subquery(
-        ContactPhone.objects.filter(contact_id=OuterRef("pk")).order_by("id").values("number")[:1]
     )

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from tenant_apps.crm.models.base import CrmModel, one_of, user_reference
+from tenant_apps.crm.models.base import CrmModel, list_sort_indexes, one_of, user_reference
 from tenant_apps.crm.models.contacts import Contact
 from tenant_apps.crm.models.deals import Deal
 from tenant_apps.crm.models.organizations import Organization
@@ -152,6 +152,18 @@ class Activity(LinkedModel):
             # all of them or the open (or done) ones
             models.Index(fields=["due_at", "id"], name="crm_activity_list_due_idx"),
             models.Index(fields=["done", "due_at", "id"], name="crm_activity_list_done_idx"),
+            # the list's other sorts on the activity's own columns (crm.listing)
+            *list_sort_indexes(
+                "crm_activity_list",
+                lower=[("subject", "subject")],
+                plain=[
+                    ("kind", "kind"),
+                    ("done", "done_id"),
+                    ("created_at", "created"),
+                    ("updated_at", "updated"),
+                ],
+                live=False,
+            ),
         ]
 
     def __str__(self) -> str:

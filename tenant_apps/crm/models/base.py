@@ -9,6 +9,8 @@ from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.contrib.postgres.search import SearchVector
 from django.db import models
+from django.db.models import F
+from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
 from tenant_apps.crm.search_text import search_document
@@ -83,3 +85,32 @@ def one_of(field: str, values: Iterable[str], name: str) -> models.CheckConstrai
     schema copied from the template's DDL would not match a migrated one."""
     pattern = "^(" + "|".join(re.escape(v) for v in values) + ")$"
     return models.CheckConstraint(condition=models.Q(**{f"{field}__regex": pattern}), name=name)
+
+
+def list_sort_indexes(
+    prefix: str,
+    *,
+    lower: Iterable[tuple[str, str]] = (),
+    plain: Iterable[tuple[str, str]] = (),
+    live: bool = True,
+) -> list[models.Index]:
+    """Indexes of a list's sorts (crm.listing.keyset pages by the sort key, then id), named
+    `<prefix>_<short>_idx` from (field, short) pairs: `lower` text sorts by their lowercase
+    (the column included, so an offset skip can be an index-only scan), `plain` ones by the
+    value; `live`: only rows not in the bin, as the lists show."""
+    condition = models.Q(deleted_at__isnull=True) if live else None
+    indexes = [
+        models.Index(
+            Lower(name),
+            F("id"),
+            include=[name],
+            name=f"{prefix}_{short}_idx",
+            condition=condition,
+        )
+        for name, short in lower
+    ]
+    indexes += [
+        models.Index(fields=[name, "id"], name=f"{prefix}_{short}_idx", condition=condition)
+        for name, short in plain
+    ]
+    return indexes

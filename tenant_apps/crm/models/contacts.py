@@ -5,7 +5,13 @@ from django.db.models import F
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
-from tenant_apps.crm.models.base import CrmModel, RecordModel, one_of, search_indexes
+from tenant_apps.crm.models.base import (
+    CrmModel,
+    RecordModel,
+    list_sort_indexes,
+    one_of,
+    search_indexes,
+)
 from tenant_apps.crm.models.organizations import Organization
 from tenant_apps.crm.models.tags import Tag
 from tenant_apps.crm.validators import PHONE_RE, phone_validator
@@ -41,6 +47,13 @@ class Contact(RecordModel):
     source = models.CharField(_("source"), max_length=100, blank=True)
     do_not_contact = models.BooleanField(_("do not contact"), default=False)
     tags = models.ManyToManyField(Tag, blank=True, related_name="contacts")
+    # Copies of the primary email (else the first by id) and the first phone, NULL when there
+    # is none, kept by the services on every write of those lists (crm.contact_points) so
+    # that the contact list sorts and shows them from this row and an index.
+    primary_email = models.EmailField(_("email"), null=True, blank=True, editable=False)
+    primary_phone = models.CharField(
+        _("phone"), max_length=16, null=True, blank=True, editable=False
+    )
 
     class Meta:
         ordering = ["last_name", "first_name", "id"]
@@ -76,6 +89,18 @@ class Contact(RecordModel):
                 fields=["created_at", "id"],
                 name="crm_contact_list_created_idx",
                 condition=models.Q(deleted_at__isnull=True),
+            ),
+            # the list's other sorts (crm.listing)
+            *list_sort_indexes(
+                "crm_contact_list",
+                lower=[("first_name", "first"), ("job_title", "title"), ("source", "source")],
+                plain=[
+                    ("primary_email", "email"),
+                    ("primary_phone", "phone"),
+                    ("lifecycle_stage", "lifecycle"),
+                    ("do_not_contact", "dnc"),
+                    ("updated_at", "updated"),
+                ],
             ),
             # the lifecycle stage filter: its count, and its pages sorted by creation
             models.Index(

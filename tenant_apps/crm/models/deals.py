@@ -8,7 +8,13 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
-from tenant_apps.crm.models.base import CrmModel, RecordModel, one_of, search_indexes
+from tenant_apps.crm.models.base import (
+    CrmModel,
+    RecordModel,
+    list_sort_indexes,
+    one_of,
+    search_indexes,
+)
 from tenant_apps.crm.models.contacts import Contact
 from tenant_apps.crm.models.organizations import Organization
 from tenant_apps.crm.models.pipelines import Pipeline, Stage
@@ -142,6 +148,19 @@ class Deal(RecordModel):
                 fields=["currency", "amount", "id"],
                 name="crm_deal_list_amount_idx",
                 condition=models.Q(deleted_at__isnull=True),
+            ),
+            # the deal list's other sorts on the deal's own columns (crm.listing)
+            *list_sort_indexes(
+                "crm_deal_list",
+                lower=[("name", "name")],
+                plain=[
+                    ("currency", "currency"),
+                    ("status", "status_id"),
+                    ("expected_close_date", "close"),
+                    ("last_activity_at", "activity"),
+                    ("created_at", "created"),
+                    ("updated_at", "updated"),
+                ],
             ),
         ]
 

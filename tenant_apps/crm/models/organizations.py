@@ -5,7 +5,7 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
-from tenant_apps.crm.models.base import RecordModel, one_of, search_indexes
+from tenant_apps.crm.models.base import RecordModel, list_sort_indexes, one_of, search_indexes
 from tenant_apps.crm.models.tags import Tag
 from tenant_apps.crm.validators import COUNTRY_RE, country_validator
 
@@ -66,6 +66,24 @@ class Organization(RecordModel):
                 condition=models.Q(deleted_at__isnull=False),
             ),
             *search_indexes("crm_org"),
+            # the organization list's sorts (crm.listing)
+            *list_sort_indexes(
+                "crm_org_list",
+                lower=[
+                    ("name", "name"),
+                    ("email", "email"),
+                    ("city", "city"),
+                    ("industry", "industry"),
+                ],
+                plain=[
+                    ("domain", "domain"),
+                    ("phone", "phone"),
+                    ("country", "country"),
+                    ("size", "size"),
+                    ("created_at", "created"),
+                    ("updated_at", "updated"),
+                ],
+            ),
         ]
 
     def __str__(self) -> str:

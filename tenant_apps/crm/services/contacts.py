@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from shared_apps.billing.entitlements import company_current, contacts_check
 from tenant_apps.crm.access import crm_access
+from tenant_apps.crm.contact_points import contact_points_refresh
 from tenant_apps.crm.models import Contact, ContactEmail, ContactPhone, CustomFieldEntity
 from tenant_apps.crm.services.common import (
     Changes,
@@ -125,6 +126,7 @@ def _lists_save(
     if changes:
         contact.search_refresh()
         Contact.objects.filter(pk=contact.pk).update(search_text=contact.search_text)
+        contact_points_refresh(contact)
     return changes
 
 

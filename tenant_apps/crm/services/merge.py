@@ -24,6 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tenant_apps.crm.access import crm_access
+from tenant_apps.crm.contact_points import contact_points_refresh
 from tenant_apps.crm.merge_plan import CUSTOM, default_take, dropped_values, merge_fields
 from tenant_apps.crm.models import (
     Activity,
@@ -197,6 +198,8 @@ def _move_contact_details(survivor: Contact, other: Contact, changes: Changes) -
     if new_phones:
         old_phones = list(mine)
         changes["phones"] = [old_phones, old_phones + [p.number for p in new_phones]]
+    # before `_finish` saves both: the survivor's copies may change, the other's go to NULL
+    contact_points_refresh(survivor, other)
 
 
 @transaction.atomic

@@ -6,6 +6,7 @@ from typing import Any
 
 from shared_apps.accounts.models import Membership, User
 from shared_apps.tenants.models import Company
+from tenant_apps.crm.contact_points import contacts_points_refresh
 from tenant_apps.crm.models import Contact, ContactEmail, Deal, Organization, Pipeline, Tag
 from tests.factories import make_user
 
@@ -42,6 +43,8 @@ def make_contacts(n: int, *, owner: User | None = None) -> list[Contact]:
     for c in contacts:
         c.tags.add(tag)
         c.phones.create(number="+35921234567")
+    # as the services do after writing emails and phones
+    contacts_points_refresh(Contact.objects.filter(pk__in=[c.pk for c in contacts]))
     return contacts
 
 
