@@ -135,7 +135,7 @@ def template_name(database: str, key: str) -> str:
 
 
 def _lock_id(name: str) -> int:
-    return zlib.crc32(name.encode())
+    return zlib.crc32(name.encode()) & 0x7FFFFFFF  # the function takes two int4
 
 
 @contextmanager
