@@ -71,3 +71,20 @@ class TestAccountSecurityPage:
         response = host_client("localhost").get("/accounts/security/")
         assert response.status_code == 302
         assert response["Location"].startswith("/accounts/login/")
+
+
+@pytest.mark.django_db
+def test_the_platform_admin_sees_account_level_events() -> None:
+    # given an account-level event (no company) and a platform admin
+    person = make_user(email="someone@example.test")
+    _event(person, None, "AccountOnly/1.0", kind="password_reset")
+    staff = host_client("localhost", HTTP_ACCEPT_LANGUAGE="en")
+    staff.force_login(make_user(is_staff=True, is_superuser=True))
+
+    # when they open the security events in the admin
+    response = staff.get("/admin/audit/securityevent/")
+
+    # then the event is listed, read-only
+    assert response.status_code == 200
+    assert "AccountOnly/1.0" in response.content.decode()
+    assert staff.get("/admin/audit/securityevent/add/").status_code == 403
