@@ -84,6 +84,34 @@ class TestPairThenAccount:
         assert locked.data["scope"] == "pair"
         assert locked.ip == "203.0.113.66"
 
+    @override_settings(ALLAUTH_TRUSTED_PROXY_COUNT=1)
+    def test_behind_a_proxy_the_pair_is_keyed_on_the_trusted_hop(self, alpha: Company) -> None:
+        # given 5 failures whose trusted (right-most) hop is 192.0.2.1, each with another
+        # spoofed address on the left
+        user = _person()
+        client = _from("127.0.0.1")
+        for n in range(5):
+            client.post(
+                LOGIN,
+                {"login": user.email, "password": WRONG},
+                HTTP_X_FORWARDED_FOR=f"10.0.0.{n}, 192.0.2.1",
+            )
+
+        # when 192.0.2.1 tries again behind yet another spoofed address, and 192.0.2.2 signs in
+        again = client.post(
+            LOGIN,
+            {"login": user.email, "password": PASSWORD},
+            HTTP_X_FORWARDED_FOR="10.9.9.9, 192.0.2.1",
+        )
+        other = _from("127.0.0.1")
+        response = other.post(
+            LOGIN, {"login": user.email, "password": PASSWORD}, HTTP_X_FORWARDED_FOR="192.0.2.2"
+        )
+
+        # then the spoofing does not escape the pair lock, and the other client is not locked
+        assert again.status_code == 400
+        assert response.status_code == 302
+
     def test_right_password_from_another_ip_works_below_the_account_threshold(
         self, alpha: Company
     ) -> None:
