@@ -12,6 +12,7 @@ refused), and the log is shown when the start fails or a test fails while it run
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import shutil
 import socket
@@ -22,6 +23,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from textwrap import dedent
 from typing import Any
 from urllib.parse import quote
 
@@ -78,6 +80,18 @@ def run_python(code: str, timeout: float = 60, **env: str) -> subprocess.Complet
         text=True,
         timeout=timeout,
     )
+
+
+def run_in_django(
+    code: str, *, timeout: float = 120, env: dict[str, str] | None = None, **values: object
+) -> Any:
+    """Run `code` in another process, with Django set up and each of `values` bound to its
+    name, so what it writes is committed; returns the JSON it prints last."""
+    bindings = "".join(f"{name} = {value!r}\n" for name, value in values.items())
+    prelude = "import json, django; django.setup()\n"
+    result = run_python(prelude + bindings + dedent(code), timeout, **(env or {}))
+    assert result.returncode == 0, result.stderr[-3000:]
+    return json.loads(result.stdout.strip().splitlines()[-1])
 
 
 def run_manage(

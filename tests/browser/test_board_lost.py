@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from tests.browser.chromium import CHROMIUM, CHROMIUM_ARGS
-from tests.browser.test_crm_flow import PASSWORD, TIMEOUT_MS, Tenant, _python, server, tenant
+from tests.browser.test_crm_flow import PASSWORD, TIMEOUT_MS, Tenant, server, tenant
+from tests.processes import run_in_django
 from tests.servers import AppServer
 
 if TYPE_CHECKING:
@@ -43,7 +44,7 @@ def _deal_put(subdomain: str) -> dict[str, Any]:
                 "deal": deal.pk, "first": first.pk, "lost": lost.pk, "reason": reason.pk,
             }))
     """
-    return dict(_python(code, subdomain=subdomain))
+    return dict(run_in_django(code, subdomain=subdomain))
 
 
 def _deal_get(subdomain: str, pk: int) -> dict[str, Any]:
@@ -62,7 +63,7 @@ def _deal_get(subdomain: str, pk: int) -> dict[str, Any]:
                 "details": deal.lost_reason,
             }))
     """
-    return dict(_python(code, subdomain=subdomain, pk=pk))
+    return dict(run_in_django(code, subdomain=subdomain, pk=pk))
 
 
 def test_move_to_lost_asks_why_then_moves(server: AppServer, tenant: Tenant) -> None:

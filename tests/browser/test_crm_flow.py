@@ -6,18 +6,16 @@ the page's console fails the test."""
 
 from __future__ import annotations
 
-import json
 import re
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
-from textwrap import dedent
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from tests.browser.chromium import CHROMIUM, CHROMIUM_ARGS
-from tests.processes import run_python
+from tests.processes import run_in_django
 from tests.servers import AppServer, app_server
 
 if TYPE_CHECKING:
@@ -47,15 +45,6 @@ class Tenant:
         return server.url(f"{self.subdomain}.localhost", path)
 
 
-def _python(code: str, **values: object) -> Any:
-    """Run `code` in another process (Django set up, `values` bound to their names); the
-    JSON it prints last."""
-    bindings = "".join(f"{name} = {value!r}\n" for name, value in values.items())
-    result = run_python("import json, django; django.setup()\n" + bindings + dedent(code))
-    assert result.returncode == 0, result.stderr
-    return json.loads(result.stdout.strip().splitlines()[-1])
-
-
 def _provision(subdomain: str, owner_email: str, member_email: str) -> list[int]:
     """A committed company (schema included) with a member who signs in by password; the
     ids of its default pipeline's stages in board order."""
@@ -76,7 +65,7 @@ def _provision(subdomain: str, owner_email: str, member_email: str) -> list[int]
             print(json.dumps(list(stages.values_list("pk", flat=True))))
     """
     return list(
-        _python(
+        run_in_django(
             code, subdomain=subdomain, owner=owner_email, member=member_email, password=PASSWORD
         )
     )
@@ -95,7 +84,7 @@ def _cleanup(subdomain: str, *emails: str) -> None:
         User.objects.filter(email__in=emails).delete()
         print("null")
     """
-    _python(code, subdomain=subdomain, emails=list(emails))
+    run_in_django(code, subdomain=subdomain, emails=list(emails))
 
 
 def _saved_deal(subdomain: str, name: str) -> dict[str, Any]:
@@ -124,7 +113,7 @@ def _saved_deal(subdomain: str, name: str) -> dict[str, Any]:
                 ],
             }))
     """
-    return dict(_python(code, subdomain=subdomain, name=name))
+    return dict(run_in_django(code, subdomain=subdomain, name=name))
 
 
 @pytest.fixture

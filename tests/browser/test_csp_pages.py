@@ -11,17 +11,15 @@ inline style first proves the detector sees one.
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from textwrap import dedent
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from tests.browser.chromium import CHROMIUM, CHROMIUM_ARGS
-from tests.processes import run_python
+from tests.processes import run_in_django
 from tests.saas.url_walk import walk
 from tests.servers import AppServer, app_server
 
@@ -81,13 +79,6 @@ class People:
     company_pk: int
 
 
-def _python(code: str, **values: object) -> Any:
-    bindings = "".join(f"{name} = {value!r}\n" for name, value in values.items())
-    result = run_python("import json, django; django.setup()\n" + bindings + dedent(code))
-    assert result.returncode == 0, result.stderr
-    return json.loads(result.stdout.strip().splitlines()[-1])
-
-
 @pytest.fixture
 def people(db: None) -> Iterator[People]:
     suffix = uuid.uuid4().hex[:6]
@@ -121,10 +112,10 @@ def people(db: None) -> Iterator[People]:
         print("null")
     """
     try:
-        pk = _python(create, subdomain=subdomain, owner=owner, admin=admin, password=PASSWORD)
+        pk = run_in_django(create, subdomain=subdomain, owner=owner, admin=admin, password=PASSWORD)
         yield People(subdomain, owner, admin, int(pk))
     finally:
-        _python(remove, subdomain=subdomain, emails=[owner, admin])
+        run_in_django(remove, subdomain=subdomain, emails=[owner, admin])
 
 
 @pytest.fixture

@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from tests.browser.chromium import CHROMIUM, CHROMIUM_ARGS
-from tests.browser.test_crm_flow import PASSWORD, TIMEOUT_MS, _cleanup, _python
+from tests.browser.test_crm_flow import PASSWORD, TIMEOUT_MS, _cleanup
+from tests.processes import run_in_django
 from tests.servers import app_server
 
 if TYPE_CHECKING:
@@ -56,7 +57,7 @@ def _provision(subdomain: str, admin: str) -> dict[str, Any]:
             )
             print(json.dumps({"complete": complete.pk, "fresh": fresh.pk}))
     """
-    return dict(_python(code, subdomain=subdomain, admin=admin, password=PASSWORD))
+    return dict(run_in_django(code, subdomain=subdomain, admin=admin, password=PASSWORD))
 
 
 def _saved(subdomain: str, pks: dict[str, Any]) -> dict[str, Any]:
@@ -75,7 +76,7 @@ def _saved(subdomain: str, pks: dict[str, Any]) -> dict[str, Any]:
                 "gone_deleted": gone.deleted_at is not None,
             }))
     """
-    return dict(_python(code, subdomain=subdomain, pks=pks))
+    return dict(run_in_django(code, subdomain=subdomain, pks=pks))
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 import pytest
 import requests
 
-from tests.browser.test_crm_flow import _python
+from tests.processes import run_in_django
 from tests.servers import AppServer, app_server
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db]
@@ -24,7 +24,7 @@ TIMEOUT = 10
 def member(db: None) -> Iterator[str]:
     """A committed member of alpha who signs in by password (other processes read it)."""
     email = f"live-{uuid.uuid4().hex[:8]}@example.test"
-    _python(
+    run_in_django(
         """
         from allauth.account.models import EmailAddress
         from shared_apps.accounts.models import User
@@ -43,7 +43,7 @@ def member(db: None) -> Iterator[str]:
     try:
         yield email
     finally:
-        _python(
+        run_in_django(
             """
             from shared_apps.accounts.models import User
             User.objects.filter(email=email).delete()

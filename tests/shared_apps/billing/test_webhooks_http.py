@@ -11,14 +11,12 @@ test itself only reads (its transaction sees what the others committed).
 from __future__ import annotations
 
 import email
-import json
 import threading
 import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from textwrap import dedent
 from typing import Any
 
 import pytest
@@ -28,7 +26,7 @@ from djstripe import models as dj
 
 from shared_apps.billing.models import BillingStateChange
 from shared_apps.tenants.models import Company
-from tests.processes import ROOT, run_python
+from tests.processes import ROOT, run_in_django
 from tests.servers import AppServer, app_server
 from tests.shared_apps.billing.webhook_support import (
     prices_create,
@@ -61,16 +59,6 @@ def mail_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("mail")
 
 
-def _python(code: str, *, env: dict[str, str] | None = None, **values: object) -> Any:
-    """Run `code` in another process (Django set up, `values` bound to their names), so what
-    it writes is committed; the JSON it prints last."""
-    bindings = "".join(f"{name} = {value!r}\n" for name, value in values.items())
-    prelude = "import json, django; django.setup()\n"
-    result = run_python(prelude + bindings + dedent(code), 120, **(env or {}))
-    assert result.returncode == 0, result.stderr[-3000:]
-    return json.loads(result.stdout.strip().splitlines()[-1])
-
-
 @dataclass
 class Pool:
     """Committed companies (one per test), a plan and the webhook endpoint, made in one
@@ -95,7 +83,7 @@ def pool(
     )
     prefix = f"hook{uuid.uuid4().hex[:6]}"
     try:
-        made = _python(
+        made = run_in_django(
             """
             from tests.shared_apps.billing.webhook_support import committed_pool_create
             print(json.dumps(committed_pool_create(
@@ -108,7 +96,7 @@ def pool(
         )
         yield Pool(prefix, made["companies"], made["path"], made["secret"])
     finally:
-        _python(
+        run_in_django(
             """
             from tests.shared_apps.billing.webhook_support import committed_pool_remove
             committed_pool_remove(prefix=prefix)
@@ -163,7 +151,7 @@ class World:
     def plan_prices_set(self) -> int:
         """Give the pool's plan this test's prices (committed); the plan's id."""
         return int(
-            _python(
+            run_in_django(
                 """
                 from shared_apps.billing.models import Plan
                 from tests.shared_apps.billing.webhook_support import committed_plan_prices
@@ -178,7 +166,7 @@ class World:
 
     def grace_advance(self) -> None:
         """The grace scheduler at Stripe's current time (committed, this company only)."""
-        _python(
+        run_in_django(
             """
             from tests.shared_apps.billing.webhook_support import committed_grace_advance
             committed_grace_advance(company_id=company_id, at=at)
