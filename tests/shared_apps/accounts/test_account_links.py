@@ -79,6 +79,20 @@ class TestPasswordResetThroughAnotherCompanysHost:
         assert victim.email not in page
         assert "VictimBrowser" not in page
 
+    def test_every_link_of_the_unknown_address_email_is_on_the_public_origin(
+        self, beta: Company
+    ) -> None:
+        # given a reset asked through beta's host for an address with no account
+        host_client("beta.localhost").post(
+            "/accounts/password/reset/", {"email": "nobody-here@example.test"}
+        )
+
+        # then the email allauth sends instead (it offers sign-up) links only to the public host
+        (message,) = mail.outbox
+        links = _links(message)
+        assert links
+        assert all(link.startswith(f"{public_origin()}/") for link in links), links
+
     def test_an_old_company_host_link_continues_on_the_public_host(self, beta: Company) -> None:
         # given a reset link someone opens on a company host
         response = host_client("beta.localhost").get("/accounts/password/reset/key/1-abc-def/")
