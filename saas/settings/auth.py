@@ -111,6 +111,8 @@ MFA_RECOVERY_CODE_COUNT = 10
 MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = False
 
 USERSESSIONS_TRACK_ACTIVITY = True
+# ...but recorded at most every this many seconds (shared_apps/accounts/session_activity.py).
+SESSION_ACTIVITY_INTERVAL = 300
 # Ending other sessions records a "sessions_ended" security event.
 USERSESSIONS_ADAPTER = "shared_apps.accounts.adapters.UserSessionsAdapter"
 # A session lives SESSION_COOKIE_AGE (base.py, 12 h by default) from sign-in, whether or not

@@ -62,7 +62,8 @@ MIDDLEWARE = [
     # A session is used only on the host it was opened on (a copied cookie is refused).
     "shared_apps.accounts.session_binding.SessionHostBindingMiddleware",
     "allauth.account.middleware.AccountMiddleware",
-    "allauth.usersessions.middleware.UserSessionsMiddleware",
+    # Records the session's "last seen" at most every SESSION_ACTIVITY_INTERVAL (no write per page).
+    "shared_apps.accounts.session_activity.SessionActivityMiddleware",
     "shared_apps.accounts.session_limit.AbsoluteSessionLifetimeMiddleware",
     "shared_apps.accounts.isolation.CompanyMembersOnlyMiddleware",
     "shared_apps.accounts.mfa_policy.RequireMFAMiddleware",

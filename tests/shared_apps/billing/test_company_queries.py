@@ -5,28 +5,26 @@ from __future__ import annotations
 
 import pytest
 import stripe
-from django.db import connection
 from django.test import Client
-from django.test.utils import CaptureQueriesContext
 from djstripe import models as dj
 
 from shared_apps.tenants.models import Company
+from tests.query_budget import PAGE_BASELINE, page_queries
 from tests.shared_apps.billing.company_support import owner_client, priced_plans, subscribe
 from tests.shared_apps.billing.factories import make_plan
 from tests.stripe_fake import FakeStripe
 
 pytestmark = pytest.mark.django_db
 
-# The request's own 10 (search_path, session, user, user session read and update,
-# membership, the company switcher...) plus the page's: plans and customer, then the live
-# subscription and the invoices once there is a customer. Measured; a change needs a reason.
-PAGE_QUERIES_SUBSCRIBED = 14
-PAGE_QUERIES_NEW = 12
+# The company switcher, then the page's: plans and customer, then the live subscription and
+# the invoices once there is a customer. Measured; a change needs a reason.
+PAGE_QUERIES_SUBSCRIBED = PAGE_BASELINE + 5
+PAGE_QUERIES_NEW = PAGE_BASELINE + 3
 
 
 def queries(client: Client) -> int:
     client.get("/billing/")  # warm per-process caches (routing, content types)
-    with CaptureQueriesContext(connection) as ctx:
+    with page_queries() as ctx:
         assert client.get("/billing/").status_code == 200
     return len(ctx.captured_queries)
 
@@ -48,7 +46,7 @@ def test_queries_do_not_grow_with_invoices_or_plans(
     for n in range(5):
         make_plan(slug=f"t-more-{n}")
     assert queries(client) == one
-    with django_assert_num_queries(PAGE_QUERIES_SUBSCRIBED):  # type: ignore[operator]
+    with page_queries(PAGE_QUERIES_SUBSCRIBED):
         client.get("/billing/")
 
 
@@ -60,5 +58,5 @@ def test_queries_without_a_subscription(
     priced_plans(djstripe_fake)
     client = owner_client(alpha)
     client.get("/billing/")
-    with django_assert_num_queries(PAGE_QUERIES_NEW):  # type: ignore[operator]
+    with page_queries(PAGE_QUERIES_NEW):
         client.get("/billing/")

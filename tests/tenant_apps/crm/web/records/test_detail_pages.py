@@ -8,9 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from django.db import connection
 from django.test import Client
-from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
@@ -23,8 +21,9 @@ from tenant_apps.crm.services.deals import deal_create, deal_move_stage, deal_up
 from tenant_apps.crm.services.notes import note_create, note_pin
 from tenant_apps.crm.services.organizations import organization_create, organization_update
 from tenant_apps.crm.timeline import PER_PAGE
+from tests.conftest import client_for
+from tests.query_budget import PAGE_BASELINE, page_queries
 from tests.tenant_apps.crm.factories import default_pipeline
-from tests.tenant_apps.crm.web.records.conftest import client_for
 
 pytestmark = pytest.mark.django_db
 
@@ -33,7 +32,7 @@ pytestmark = pytest.mark.django_db
 # form) and one for the participants of the meetings on the timeline page.
 def _queries(client: Client, path: str) -> int:
     client.get(path)  # warm per-process caches (routing, content types)
-    with CaptureQueriesContext(connection) as ctx:
+    with page_queries() as ctx:
         assert client.get(path).status_code == 200
     return len(ctx.captured_queries)
 
@@ -132,7 +131,7 @@ def test_contact_detail_queries_are_constant(in_alpha: Company, member: User, ad
     contact.refresh_from_db()
     _history(member, contact, 6, owner=member, other=admin)
     _grow_edits(update, contact, 4, owner=member, other=admin)
-    assert _queries(client, f"/contacts/{contact.pk}/") == few == 28
+    assert _queries(client, f"/contacts/{contact.pk}/") == few == PAGE_BASELINE + 19
 
 
 def test_organization_detail_queries_are_constant(
@@ -158,7 +157,7 @@ def test_organization_detail_queries_are_constant(
     org.refresh_from_db()
     _history(member, org, 6, owner=member, other=admin)
     _grow_edits(update, org, 4, owner=member, other=admin)
-    assert _queries(client, f"/organizations/{org.pk}/") == few == 27
+    assert _queries(client, f"/organizations/{org.pk}/") == few == PAGE_BASELINE + 18
 
 
 def test_deal_detail_queries_are_constant_and_stage_moves_show_names(
@@ -194,7 +193,7 @@ def test_deal_detail_queries_are_constant_and_stage_moves_show_names(
         stages[1].name,
         stages[2].name,
     )
-    assert _queries(client, f"/deals/{deal.pk}/") == few == 26
+    assert _queries(client, f"/deals/{deal.pk}/") == few == PAGE_BASELINE + 17
 
 
 def test_deleted_record_shows_banner_and_restores(

@@ -11,8 +11,9 @@ from shared_apps.accounts.models import User
 from shared_apps.tenants.models import Company
 from tenant_apps.crm.models import Contact, CustomField, Deal, Organization, Pipeline, Stage, Tag
 from tenant_apps.history.models import AuditEvent
+from tests.conftest import client_for
+from tests.query_budget import PAGE_BASELINE, page_queries
 from tests.tenant_apps.crm.factories import default_pipeline, make_deals
-from tests.tenant_apps.crm.web.settings.conftest import client_for
 
 pytestmark = pytest.mark.django_db
 
@@ -203,17 +204,16 @@ class TestStagePages:
         pipeline = default_pipeline()
         path = f"/settings/crm/pipelines/{pipeline.pk}/"
         client.get(path)
-        # search path, session, user, user session (5), membership; pipeline; stages with
-        # deal counts; the layout's company switcher
-        with django_assert_num_queries(12):  # type: ignore[operator]
+        # pipeline; stages with deal counts; the layout's company switcher
+        with page_queries(PAGE_BASELINE + 3):
             client.get(path)
         for i in range(20):
             Stage.objects.create(pipeline=pipeline, name=f"S{i}", position=100 + i)
         make_deals(10)
-        with django_assert_num_queries(12):  # type: ignore[operator]
+        with page_queries(PAGE_BASELINE + 3):
             response = client.get(path)
         assert len(response.context["rows"]) >= 26
-        with django_assert_num_queries(11):  # type: ignore[operator]
+        with page_queries(PAGE_BASELINE + 2):
             client.get("/settings/crm/pipelines/")
 
 
@@ -289,7 +289,7 @@ class TestFieldPages:
     ) -> None:
         client = client_for(admin)
         client.get("/settings/crm/fields/")
-        with django_assert_num_queries(11):  # type: ignore[operator]
+        with page_queries(PAGE_BASELINE + 2):
             client.get("/settings/crm/fields/")
         for i in range(30):
             CustomField.objects.create(
@@ -298,7 +298,7 @@ class TestFieldPages:
                 label=f"F{i}",
                 type="text",
             )
-        with django_assert_num_queries(11):  # type: ignore[operator]
+        with page_queries(PAGE_BASELINE + 2):
             client.get("/settings/crm/fields/")
 
 
@@ -359,13 +359,13 @@ class TestTagPages:
     ) -> None:
         client = client_for(admin)
         client.get("/settings/crm/tags/")
-        with django_assert_num_queries(11):  # type: ignore[operator]
+        with page_queries(PAGE_BASELINE + 2):
             client.get("/settings/crm/tags/")
         orgs = Organization.objects.bulk_create(Organization(name=f"O{i}") for i in range(5))
         for i in range(30):
             tag = Tag.objects.create(name=f"t{i}")
             tag.organizations.add(*orgs)
-        with django_assert_num_queries(11):  # type: ignore[operator]
+        with page_queries(PAGE_BASELINE + 2):
             response = client.get("/settings/crm/tags/")
         assert all(t.organization_count == 5 for t, _f in response.context["rows"])
 
