@@ -49,6 +49,7 @@ if str(REPO_ROOT) not in sys.path:
 BENCHMARKS: list[str] = [
     "bench.provisioning",
     "bench.crm_pages",
+    "bench.lists_http",
     "bench.routing",
 ]
 
