@@ -9,6 +9,10 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+# Anonymised accounts get `former-member-<uuid>@` this domain (reserved: it never delivers);
+# see shared_apps/accounts/people.py.
+ANONYMISED_DOMAIN = "anonymised.invalid"
+
 
 class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
@@ -63,10 +67,20 @@ class User(AbstractBaseUser, PermissionsMixin):
     def __str__(self) -> str:
         return self.email
 
+    @property
+    def is_anonymised(self) -> bool:
+        """Anonymised on request: records in company schemas still point at this row and
+        show it as "Former member"."""
+        return self.email.endswith(f"@{ANONYMISED_DOMAIN}")
+
     def get_full_name(self) -> str:
+        if self.is_anonymised:
+            return str(_("Former member"))
         return self.full_name or self.email
 
     def get_short_name(self) -> str:
+        if self.is_anonymised:
+            return str(_("Former member"))
         return self.full_name.split(" ")[0] if self.full_name else self.email
 
 
