@@ -33,7 +33,8 @@ SHARED_APPS = [
     "django.contrib.auth",
     "django.contrib.sessions",
     "django.contrib.messages",
-    "django.contrib.admin",
+    # Django's admin with the platform's own site (saas/admin_site.py).
+    "saas.admin_apps.PlatformAdminConfig",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     # Search lookups (trigram similarity, full text); no models.

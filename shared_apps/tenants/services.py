@@ -183,3 +183,59 @@ def company_delete(*, company: Company, actor: User | None = None) -> None:
         cursor.execute(f"DROP SCHEMA IF EXISTS {quote(schema)} CASCADE")
     company.delete()
     logger.info("deleted company %s", company.subdomain)
+
+
+@transaction.atomic
+def company_details_change(
+    *, company: Company, name: str, billing_email: str, actor: User
+) -> Company:
+    """Rename the company or change the address billing writes to (platform admin).
+    Audited with both values; refused (ValidationError) for an invalid name or address."""
+    name = (name or "").strip()
+    billing_email = (billing_email or "").strip().lower()
+    errors: dict[str, str] = {}
+    try:
+        validate_company_name(name)
+    except ValidationError as exc:
+        errors["name"] = " ".join(exc.messages)
+    try:
+        validate_email(billing_email)
+    except ValidationError:
+        errors["billing_email"] = _("Enter a valid email address.")
+    if errors:
+        raise ValidationError(errors)
+    locked = Company.objects.select_for_update().get(pk=company.pk)
+    changed = {
+        field: [getattr(locked, field), value]
+        for field, value in (("name", name), ("billing_email", billing_email))
+        if getattr(locked, field) != value
+    }
+    if changed:
+        for field, (_before, value) in changed.items():
+            setattr(locked, field, value)
+        # save() (not an update) so the routing cache drops its copy of the company.
+        locked.save(update_fields=[*changed, "updated_at"])
+        platform_event_record(
+            actor=actor, action="company.changed", target=locked, company=locked, data=changed
+        )
+    return locked
+
+
+@transaction.atomic
+def company_status_set(*, company: Company, status: str, actor: User) -> Company:
+    """Enable or disable the company (a disabled company's host answers nobody). Audited."""
+    if status not in Company.Status.values:
+        raise ValidationError({"status": _("Choose a valid status.")})
+    locked = Company.objects.select_for_update().get(pk=company.pk)
+    previous = locked.status
+    if previous != status:
+        locked.status = status
+        locked.save(update_fields=["status", "updated_at"])
+        platform_event_record(
+            actor=actor,
+            action="company.status_set",
+            target=locked,
+            company=locked,
+            data={"status": [previous, status]},
+        )
+    return locked
