@@ -15,7 +15,7 @@ from django.core.cache import caches
 from django.db import connections
 from django.db.backends.base.base import BaseDatabaseWrapper
 
-from shared_apps.tenants.schema_template import template_status
+from shared_apps.tenants.schema_template import template_rendered, template_status
 
 TIMEOUT_SECONDS = 2.0
 
@@ -58,6 +58,9 @@ def check_template(conn: BaseDatabaseWrapper | None = None) -> str | None:
         return "template schema missing"
     if status.pending:
         return f"template schema behind by {len(status.pending)} migrations"
+    with conn.cursor() as cursor:
+        if not template_rendered(cursor, status):
+            return "template DDL not rendered (run migrate_schemas)"
     return None
 
 

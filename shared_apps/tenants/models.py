@@ -111,10 +111,11 @@ class Domain(DomainMixin):
 
 
 class SchemaTemplateState(models.Model):
-    """The DDL of the template schema, rendered once per migration state and reused.
+    """The DDL of the template schema, rendered by `migrate_schemas` and replayed by provisioning.
 
-    `state_hash` identifies the set of migrations applied to the template; a new
-    migration gives a new hash and the DDL is rendered again on first use.
+    `state_hash` identifies the set of migrations applied to the template and the renderer's
+    source; a new migration or a renderer change gives a new hash, and provisioning refuses
+    until `migrate_schemas` has rendered it (see schema_template.py).
     """
 
     state_hash = models.CharField(max_length=64, unique=True)

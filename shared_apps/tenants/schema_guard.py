@@ -51,6 +51,12 @@ SELECT 'table ' || c.relname || ' using access method ' || am.amname
  WHERE c.relnamespace = %(schema)s::regnamespace AND c.relkind IN ('r', 'm')
    AND am.amname <> 'heap'
 UNION ALL
+SELECT 'column settings of materialized view ' || c.relname || '.' || a.attname
+  FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
+ WHERE c.relnamespace = %(schema)s::regnamespace AND c.relkind = 'm' AND a.attnum > 0
+   AND (a.attstattarget <> -1 OR a.attcompression <> ''
+        OR EXISTS (SELECT 1 FROM unnest(a.attoptions) o WHERE o NOT LIKE 'pg\\_%%'))
+UNION ALL
 SELECT 'type ' || t.typname
   FROM pg_type t
  WHERE t.typnamespace = %(schema)s::regnamespace AND t.typrelid = 0

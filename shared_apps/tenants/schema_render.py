@@ -12,6 +12,9 @@ per-column options), sequences, constraints, indexes (options included), views a
 materialized views (with their options), functions, triggers (and their enabled state),
 row-level security (enabled/forced, policies), extended statistics, replica identity and
 comments on all of these. Anything else is refused by `schema_guard.unsupported_objects()`.
+As in pg_dump, triggers, row-level security and comments come after the copied rows (a
+trigger would fire on them, a policy could refuse them), and function bodies are not
+checked when created (a body may use a table or view created further down).
 
 Changing this file (or schema_guard.py) changes `renderer_hash()`, so `migrate_schemas`
 renders the DDL again even when no migration changed.
@@ -101,7 +104,7 @@ SELECT * FROM (
   FROM pg_attribute a
   JOIN pg_class c ON c.oid = a.attrelid
   JOIN pg_type t ON t.oid = a.atttypid
-  WHERE c.relnamespace = %s::regnamespace AND c.relkind IN ('r', 'm')
+  WHERE c.relnamespace = %s::regnamespace AND c.relkind = 'r'
     AND a.attnum > 0 AND NOT a.attisdropped
 ) s
 WHERE s.attstattarget <> -1 OR s.options <> '{}' OR s.storage IS NOT NULL
@@ -123,9 +126,10 @@ ORDER BY con.contype = 'f', con.oid
 """
 
 _INDEXES = """
-SELECT pg_get_indexdef(i.indexrelid)
+SELECT pg_get_indexdef(i.indexrelid), t.relkind
 FROM pg_index i
 JOIN pg_class c ON c.oid = i.indexrelid
+JOIN pg_class t ON t.oid = i.indrelid
 WHERE c.relnamespace = %s::regnamespace
   AND NOT EXISTS (SELECT 1 FROM pg_constraint con WHERE con.conindid = i.indexrelid
                   AND con.conrelid = i.indrelid)
@@ -265,9 +269,11 @@ def _literal_sql(value: str) -> str:
 
 
 def render_schema(cursor: CursorWrapper, schema: str) -> tuple[str, str]:
-    """Render (ddl, data_sql) from `schema`'s catalog; both run with the new schema first on
-    search_path. Raises TemplateError naming every object this renderer cannot copy, so a
-    migration that adds one fails loudly instead of new schemas diverging quietly.
+    """Render (ddl, data_sql) from `schema`'s catalog; both run, in that order, with the new
+    schema first on search_path. data_sql copies the rows and sequence positions, then adds
+    triggers, row-level security and comments. Raises TemplateError naming every object this
+    renderer cannot copy, so a migration that adds one fails loudly instead of new schemas
+    diverging quietly.
 
     Runs inside the caller's transaction and leaves its search_path set to `schema`; the
     caller restores its own."""
@@ -319,10 +325,11 @@ def render_schema(cursor: CursorWrapper, schema: str) -> tuple[str, str]:
         if index and index_options:
             statements.append(f"ALTER INDEX {quote(index)} SET ({_options(index_options)})")
     cursor.execute(_INDEXES, [schema])
-    statements.extend(
-        _unqualify(row[0], schema, r"^CREATE (?:UNIQUE )?INDEX \S+ ON (?:ONLY )?")
-        for row in cursor.fetchall()
-    )
+    indexes = [
+        (_unqualify(definition, schema, r"^CREATE (?:UNIQUE )?INDEX \S+ ON (?:ONLY )?"), kind)
+        for definition, kind in cursor.fetchall()
+    ]
+    statements.extend(sql for sql, kind in indexes if kind == "r")
     for oid, name, kind, _persistence, options, *_rest in views:
         cursor.execute("SELECT pg_get_viewdef(%s)", [oid])
         definition = cursor.fetchone()[0]
@@ -331,13 +338,13 @@ def render_schema(cursor: CursorWrapper, schema: str) -> tuple[str, str]:
         statements.append(
             f"CREATE {materialized}VIEW {quote(name)}{with_options} AS {definition.rstrip(';')}"
         )
-    statements.extend(_table_settings(cursor, tables))
-    statements.extend(_triggers_policies_statistics(cursor, schema))
-    cursor.execute(_COMMENTS, {"schema": schema})
-    for target, description in cursor.fetchall():
-        statements.append(f"{target} IS {_literal_sql(description)}")
+    statements.extend(sql for sql, kind in indexes if kind != "r")  # of materialized views
+    statements.extend(_replica_identity(cursor, tables))
+    statements.extend(_statistics(cursor, schema))
     statements.append("SET LOCAL check_function_bodies TO DEFAULT")
 
+    # The template's rows, then what would act on them if it came first (as pg_dump orders
+    # it): triggers would fire on the copied rows, policies could refuse them.
     data: list[str] = []
     for _oid, name, *_rest in tables:
         cursor.execute(f"SELECT EXISTS (SELECT 1 FROM {quote(name)})")
@@ -350,6 +357,10 @@ def render_schema(cursor: CursorWrapper, schema: str) -> tuple[str, str]:
     for (name,) in cursor.fetchall():
         source = f"{quote(schema)}.{quote(name)}"
         data.append(f"SELECT setval('{quote(name)}', last_value, is_called) FROM {source}")
+    data.extend(_triggers_and_row_security(cursor, schema, tables))
+    cursor.execute(_COMMENTS, {"schema": schema})
+    for target, description in cursor.fetchall():
+        data.append(f"{target} IS {_literal_sql(description)}")
     return ";\n".join(statements) + ";\n", ";\n".join(data) + (";\n" if data else "")
 
 
@@ -369,14 +380,10 @@ def _column_settings(cursor: CursorWrapper, schema: str) -> list[str]:
     return statements
 
 
-def _table_settings(cursor: CursorWrapper, tables: list[tuple]) -> list[str]:
-    """Row-level security switches and replica identity (after indexes: it may name one)."""
+def _replica_identity(cursor: CursorWrapper, tables: list[tuple]) -> list[str]:
+    """After the indexes: it may name one."""
     statements = []
-    for oid, name, _kind, _persistence, _options, _toast, rls, force_rls, replident in tables:
-        if rls:
-            statements.append(f"ALTER TABLE {quote(name)} ENABLE ROW LEVEL SECURITY")
-        if force_rls:
-            statements.append(f"ALTER TABLE {quote(name)} FORCE ROW LEVEL SECURITY")
+    for oid, name, _kind, _persistence, _options, _toast, _rls, _force, replident in tables:
         if replident == "n":
             statements.append(f"ALTER TABLE {quote(name)} REPLICA IDENTITY NOTHING")
         elif replident == "f":
@@ -388,7 +395,9 @@ def _table_settings(cursor: CursorWrapper, tables: list[tuple]) -> list[str]:
     return statements
 
 
-def _triggers_policies_statistics(cursor: CursorWrapper, schema: str) -> list[str]:
+def _triggers_and_row_security(
+    cursor: CursorWrapper, schema: str, tables: list[tuple]
+) -> list[str]:
     statements = []
     cursor.execute(_TRIGGERS, [schema])
     for definition, name, table, enabled in cursor.fetchall():
@@ -407,6 +416,16 @@ def _triggers_policies_statistics(cursor: CursorWrapper, schema: str) -> list[st
         if check is not None:
             sql += f" WITH CHECK ({check})"
         statements.append(sql)
+    for _oid, name, _kind, _persistence, _options, _toast, rls, force_rls, _ri in tables:
+        if rls:
+            statements.append(f"ALTER TABLE {quote(name)} ENABLE ROW LEVEL SECURITY")
+        if force_rls:
+            statements.append(f"ALTER TABLE {quote(name)} FORCE ROW LEVEL SECURITY")
+    return statements
+
+
+def _statistics(cursor: CursorWrapper, schema: str) -> list[str]:
+    statements = []
     cursor.execute(_STATISTICS, [schema])
     for definition, name, target in cursor.fetchall():
         statements.append(_unqualify(definition, schema, r"^CREATE STATISTICS "))

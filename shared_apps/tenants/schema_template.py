@@ -111,6 +111,17 @@ def _check_current(status: TemplateStatus) -> None:
         )
 
 
+def template_rendered(cursor: CursorWrapper, status: TemplateStatus) -> bool:
+    """Whether `migrate_schemas` stored DDL for this state and this renderer."""
+    if status.state_hash in _rendered:
+        return True
+    table = f"{quote(settings.PUBLIC_SCHEMA_NAME)}.{quote(SchemaTemplateState._meta.db_table)}"
+    cursor.execute(
+        f"SELECT EXISTS (SELECT 1 FROM {table} WHERE state_hash = %s)", [status.state_hash]
+    )
+    return bool(cursor.fetchone()[0])
+
+
 def template_state_get(cursor: CursorWrapper) -> SchemaTemplateState:
     """The stored DDL for the template's current state; refuses a template behind the code or
     DDL that `migrate_schemas` has not rendered for this state and this renderer."""

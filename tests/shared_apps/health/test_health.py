@@ -102,3 +102,17 @@ def test_a_check_that_raises_is_reported_not_raised() -> None:
     results = checks.run_checks({"x": broken})
     assert results["x"]["ok"] is False
     assert results["x"]["error"] == "RuntimeError"
+
+
+@pytest.mark.django_db
+def test_ready_names_a_template_whose_ddl_is_not_rendered(monkeypatch: pytest.MonkeyPatch) -> None:
+    from shared_apps.tenants import schema_template
+    from shared_apps.tenants.models import SchemaTemplateState
+
+    monkeypatch.setattr(schema_template, "_rendered", {})
+    SchemaTemplateState.objects.all().delete()
+    response = Client(HTTP_HOST="localhost").get("/health/ready")
+    assert response.status_code == 503
+    body = response.json()
+    assert body["failed"] == ["template"]
+    assert body["checks"]["template"]["error"] == "template DDL not rendered (run migrate_schemas)"

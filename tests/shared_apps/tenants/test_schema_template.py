@@ -35,6 +35,7 @@ ALTER TABLE probe ALTER COLUMN a SET STATISTICS 500;
 ALTER TABLE probe ALTER COLUMN b SET (n_distinct = 10);
 ALTER TABLE probe ALTER COLUMN body SET STORAGE EXTERNAL;
 ALTER TABLE probe ALTER COLUMN body SET COMPRESSION pglz;
+INSERT INTO probe (a, b, note) VALUES (1, 1, 'as in the template');
 CREATE FUNCTION probe_fill() RETURNS trigger LANGUAGE plpgsql AS
   $$ BEGIN NEW.note := 'filled ' || NEW.a; RETURN NEW; END $$;
 CREATE TRIGGER probe_fill BEFORE INSERT ON probe FOR EACH ROW EXECUTE FUNCTION probe_fill();
@@ -96,15 +97,18 @@ class TestCopies:
         assert probe[4] == ["autovacuum_enabled=false"]
         assert probe[5] is True  # row-level security enabled
         assert any("fillfactor='60'" in row[2] for row in catalog["indexes"])
-        # and the function and trigger work in the copy, on the copy's own table
+        # and the template's row was copied as it is (the trigger comes after the data)
         with schema_context(company.schema_name), connection.cursor() as cursor:
-            cursor.execute("INSERT INTO probe (a, b) VALUES (3, 4) RETURNING note")
-            assert cursor.fetchone()[0] == "filled 3"
+            cursor.execute("SELECT note FROM probe")
+            assert cursor.fetchall() == [("as in the template",)]
+            # the function and trigger work in the copy, on the copy's own table
+            cursor.execute("INSERT INTO probe (a, b) VALUES (3, 4) RETURNING id, note")
+            assert cursor.fetchone() == (2, "filled 3")
             cursor.execute("SELECT probe_count()")
-            assert cursor.fetchone()[0] == 1
+            assert cursor.fetchone()[0] == 2
         with connection.cursor() as cursor:
             cursor.execute("SELECT count(*) FROM _template.probe")
-            assert cursor.fetchone()[0] == 0
+            assert cursor.fetchone()[0] == 1
 
     @pytest.mark.parametrize(
         ("change", "kind"),
