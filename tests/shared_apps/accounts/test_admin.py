@@ -235,3 +235,27 @@ class TestMemberships:
         assert (removed.actor, removed.company_id) == (staff, beta.pk)
         # alpha's membership is untouched by beta's removal
         assert Membership.objects.get(pk=in_alpha.pk).role == Role.OWNER
+
+
+def _queries(client: Client, path: str) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.get(path)  # warm per-process caches
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(path).status_code == 200
+    return len(captured)
+
+
+def test_list_pages_cost_the_same_queries_with_more_rows(
+    admin_client: Client, alpha: Company, beta: Company
+) -> None:
+    _seats(alpha, None)
+    paths = ("/admin/accounts/user/", "/admin/accounts/membership/", "/admin/")
+    before = {path: _queries(admin_client, path) for path in paths}
+    for i in range(5):
+        user = make_user(email=f"more{i}@example.test")
+        membership_create(user=user, company=alpha, role=Role.MEMBER, actor=None)
+        membership_create(user=user, company=beta, role=Role.VIEWER, actor=None)
+    after = {path: _queries(admin_client, path) for path in paths}
+    assert after == before
