@@ -135,6 +135,11 @@ class UserAdmin(admin.ModelAdmin):
     fields = ["email", "uuid", *people.EDITABLE_FIELDS, "is_active", "date_joined", "last_login"]
     actions = [deactivate_users, anonymise_users]
 
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        if obj is not None and obj.is_anonymised:
+            return list(self.fields)  # nothing of an anonymised person changes again
+        return list(self.readonly_fields)
+
     def has_add_permission(self, request: HttpRequest) -> bool:
         # People sign up or accept an invitation; staff add existing people to companies.
         return False
@@ -148,6 +153,8 @@ class UserAdmin(admin.ModelAdmin):
 
     def save_model(self, request: HttpRequest, obj: User, form: Any, change: bool) -> None:
         changes = {name: form.cleaned_data[name] for name in form.changed_data}
+        if not changes:
+            return
         people.user_staff_update(user=obj, changes=changes, actor=_staff(request))
 
 

@@ -136,6 +136,18 @@ class TestUsers:
         assert event.actor == staff
         assert event.data == {"full_name": True, "language": ["bg", "en"]}
 
+    def test_an_anonymised_person_is_read_only(self, admin_client: Client, staff: User) -> None:
+        user = make_user(email="anon@example.test")
+        people.user_anonymise(user=user, actor=staff)
+        url = f"/admin/accounts/user/{user.pk}/change/"
+        page = admin_client.get(url)
+        assert page.status_code == 200
+        assert list(page.context["adminform"].form.fields) == []
+        assert admin_client.post(url, {"full_name": "Back Again"}).status_code == 302
+        user.refresh_from_db()
+        assert user.full_name == ""
+        assert not PlatformEvent.objects.filter(action=people.USER_CHANGED).exists()
+
 
 class TestMemberships:
     def test_add_goes_through_the_service_with_the_staff_actor(
