@@ -74,7 +74,9 @@ def _confirm_then(
     return TemplateResponse(request, "admin/accounts/user/confirm_action.html", context)
 
 
-@admin.action(description=_("Deactivate (sign out everywhere, no more sign-in)"))
+@admin.action(
+    description=_("Deactivate (sign out everywhere, no more sign-in)"), permissions=["change"]
+)
 def deactivate_users(
     model_admin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[User]
 ) -> HttpResponse | None:
@@ -99,7 +101,7 @@ def deactivate_users(
     )
 
 
-@admin.action(description=_("Anonymise (on the person's request)"))
+@admin.action(description=_("Anonymise (on the person's request)"), permissions=["change"])
 def anonymise_users(
     model_admin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[User]
 ) -> HttpResponse | None:

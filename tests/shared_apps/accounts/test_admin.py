@@ -271,3 +271,24 @@ def test_list_pages_cost_the_same_queries_with_more_rows(
         membership_create(user=user, company=beta, role=Role.VIEWER, actor=None)
     after = {path: _queries(admin_client, path) for path in paths}
     assert after == before
+
+
+def test_staff_who_may_only_view_people_get_no_actions(alpha: Company) -> None:
+    from django.contrib.auth.models import Permission
+
+    viewer = make_user(email="helpdesk@platform.test", is_staff=True)
+    viewer.user_permissions.add(Permission.objects.get(codename="view_user"))
+    client = host_client("localhost", HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(viewer)
+    target = _owner(alpha).user
+    listing = client.get("/admin/accounts/user/")
+    assert listing.status_code == 200
+    assert "anonymise_users" not in listing.content.decode()
+    response = client.post(
+        "/admin/accounts/user/",
+        {"action": "anonymise_users", "_selected_action": [target.pk], "apply": "1"},
+    )
+    assert response.status_code in (200, 302, 403)
+    target.refresh_from_db()
+    assert not target.is_anonymised
+    assert target.is_active
