@@ -15,6 +15,7 @@ from django.db import transaction
 from django.db.models import Model
 from django.utils.translation import gettext as _
 
+from shared_apps.accounts.permissions import Action
 from tenant_apps.crm.access import crm_access
 from tenant_apps.crm.models import Contact, Deal, Organization, Tag
 from tenant_apps.crm.models.base import RecordModel
@@ -54,7 +55,7 @@ def bulk_owner_assign(
     *, model: type[RecordModel], ids: Sequence[int], owner: User | None, actor: User
 ) -> int:
     """Give every selected record `owner` (None: no owner). Returns how many changed."""
-    crm_access(actor=actor, action="edit")
+    crm_access(actor=actor, action=Action.RECORD_EDIT)
     owner_check({"owner": owner})
     changed = 0
     for record in _locked(model, ids):
@@ -79,7 +80,7 @@ def _tag_check(model: type[RecordModel], tag: Tag) -> None:
 
 @transaction.atomic
 def bulk_tag_add(*, model: type[RecordModel], ids: Sequence[int], tag: Tag, actor: User) -> int:
-    crm_access(actor=actor, action="edit")
+    crm_access(actor=actor, action=Action.RECORD_EDIT)
     _tag_check(model, tag)
     records = _locked(model, ids)
     through = model.tags.through  # type: ignore[attr-defined]
@@ -103,7 +104,7 @@ def bulk_tag_add(*, model: type[RecordModel], ids: Sequence[int], tag: Tag, acto
 
 @transaction.atomic
 def bulk_tag_remove(*, model: type[RecordModel], ids: Sequence[int], tag: Tag, actor: User) -> int:
-    crm_access(actor=actor, action="edit")
+    crm_access(actor=actor, action=Action.RECORD_EDIT)
     _tag_check(model, tag)
     records = _locked(model, ids)
     through = model.tags.through  # type: ignore[attr-defined]
@@ -125,7 +126,7 @@ def bulk_tag_remove(*, model: type[RecordModel], ids: Sequence[int], tag: Tag, a
 @transaction.atomic
 def bulk_delete(*, model: type[RecordModel], ids: Sequence[int], actor: User) -> int:
     """Soft delete (restorable for 30 days, like a single delete)."""
-    crm_access(actor=actor, action="delete")
+    crm_access(actor=actor, action=Action.RECORD_DELETE)
     records = _locked(model, ids)
     for record in records:
         soft_delete(instance=record, actor=actor, action=f"crm.{_label(model)}.deleted")
@@ -135,7 +136,7 @@ def bulk_delete(*, model: type[RecordModel], ids: Sequence[int], actor: User) ->
 @transaction.atomic
 def export_record(*, actor: User, model: type[Model], query: str) -> None:
     """Log an export (a bulk read of company data): who, which list, which filters."""
-    crm_access(actor=actor, action="view")
+    crm_access(actor=actor, action=Action.CRM_VIEW)
     AuditEvent.objects.create(
         actor=actor,
         action="crm.export",
