@@ -14,9 +14,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from shared_apps.accounts.models import User
-from shared_apps.accounts.permission_views import action_required
-from shared_apps.accounts.permissions import Action
+from shared_apps.accounts.models import Membership, User
 from shared_apps.billing import checkout
 from shared_apps.billing.checkout import BillingActionRefused, StripeUnavailable
 from shared_apps.billing.company_page import billing_page_get, interval_label
@@ -39,13 +37,17 @@ def _error(request: HttpRequest, message: str, status: int) -> HttpResponse:
     )
 
 
-def refusals_shown(view: View) -> View:
-    """Refused requests are 4xx and Stripe outages 503, each with a message. (Who may:
-    `action_required(Action.BILLING_MANAGE)`, a 403 for admins, members and viewers; the
-    middleware already 404s strangers.)"""
+def owner_only(view: View) -> View:
+    """403 with a message for admins, members and viewers (the middleware already 404s
+    strangers); refused requests are 4xx and Stripe outages 503, each with a message."""
 
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        membership = getattr(request, "membership", None)
+        if membership is None or membership.role != Membership.Role.OWNER:
+            return _error(
+                request, _("Only the company's owners can manage billing and subscriptions."), 403
+            )
         try:
             return view(request, *args, **kwargs)
         except BillingActionRefused as exc:
@@ -71,8 +73,7 @@ def _overview_url() -> str:
 
 
 @require_GET
-@action_required(Action.BILLING_MANAGE)
-@refusals_shown
+@owner_only
 def overview(request: HttpRequest) -> HttpResponse:
     company = _company(request)
     page = billing_page_get(company=company)
@@ -88,8 +89,7 @@ def overview(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-@action_required(Action.BILLING_MANAGE)
-@refusals_shown
+@owner_only
 def subscribe(request: HttpRequest) -> HttpResponse:
     url = checkout.billing_checkout_start(
         company=_company(request),
@@ -103,8 +103,7 @@ def subscribe(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-@action_required(Action.BILLING_MANAGE)
-@refusals_shown
+@owner_only
 def checkout_done(request: HttpRequest) -> HttpResponse:
     result = checkout.billing_checkout_finish(
         company=_company(request),
@@ -121,8 +120,7 @@ def checkout_done(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-@action_required(Action.BILLING_MANAGE)
-@refusals_shown
+@owner_only
 def change(request: HttpRequest) -> HttpResponse:
     """GET: the proration preview of a plan change; POST: the confirmation."""
     company = _company(request)
@@ -158,8 +156,7 @@ def change(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-@action_required(Action.BILLING_MANAGE)
-@refusals_shown
+@owner_only
 def cancel(request: HttpRequest) -> HttpResponse:
     checkout.billing_cancel(company=_company(request), actor=_user(request))
     messages.success(
@@ -169,8 +166,7 @@ def cancel(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-@action_required(Action.BILLING_MANAGE)
-@refusals_shown
+@owner_only
 def resume(request: HttpRequest) -> HttpResponse:
     checkout.billing_resume(company=_company(request), actor=_user(request))
     messages.success(request, _("Your subscription continues."))
@@ -178,8 +174,7 @@ def resume(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-@action_required(Action.BILLING_MANAGE)
-@refusals_shown
+@owner_only
 def portal(request: HttpRequest) -> HttpResponse:
     url = checkout.billing_portal_open(
         company=_company(request),

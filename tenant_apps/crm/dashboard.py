@@ -29,7 +29,6 @@ from django.utils import timezone
 from redis.exceptions import RedisError
 
 from shared_apps.accounts.models import User
-from shared_apps.accounts.permissions import Action
 from tenant_apps.crm.access import crm_access
 from tenant_apps.crm.board import Total, column_summaries, pipeline_pick, totals_sorted
 from tenant_apps.crm.models import (
@@ -303,7 +302,7 @@ def dashboard_get(
     *, actor: User, pipeline_id: str | int | None = None, now: datetime.datetime | None = None
 ) -> Dashboard:
     """Everything the home page shows, for `actor`. One access check."""
-    crm_access(actor=actor, action=Action.CRM_VIEW)
+    crm_access(actor=actor, action="view")
     now = now or timezone.now()
     overdue, upcoming = my_tasks(actor=actor, now=now)
     return Dashboard(

@@ -7,10 +7,11 @@ every rule again. Members are addressed by their user's UUID, invitations by the
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import wraps
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.utils import timezone
@@ -19,12 +20,33 @@ from django.views.decorators.http import require_GET, require_POST
 
 from shared_apps.accounts import team
 from shared_apps.accounts.models import Invitation, Membership, User
-from shared_apps.accounts.permission_views import action_required
-from shared_apps.accounts.permissions import Action, can
 from tenant_apps.team.forms import InvitationForm, RoleForm
 
 View = Callable[..., HttpResponse]
 TEAM_URL = "/team/"
+
+
+def _forbidden(request: HttpRequest, message: str) -> HttpResponse:
+    return render(request, "team/forbidden.html", {"message": message}, status=403)
+
+
+def managers_only(view: View) -> View:
+    """403 with a message for members and viewers (the middleware already 404s strangers);
+    a refused service call (PermissionDenied) becomes the same page."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        membership = getattr(request, "membership", None)
+        if membership is None or membership.role not in team.MANAGERS:
+            return _forbidden(
+                request, _("Only the company's owners and admins can manage the team.")
+            )
+        try:
+            return view(request, *args, **kwargs)
+        except PermissionDenied as exc:
+            return _forbidden(request, str(exc))
+
+    return wrapper
 
 
 def _user(request: HttpRequest) -> User:
@@ -82,7 +104,7 @@ def _page(request: HttpRequest, invite_form: InvitationForm, status: int = 200) 
         {
             "company": company,
             "me": me,
-            "is_owner": can(me, Action.OWNER_ROLE_CHANGE),
+            "is_owner": me.role == Membership.Role.OWNER,
             # The only owner can neither leave nor change their own role (the services
             # refuse it): the page does not offer it and says why.
             "sole_owner_pk": owners[0] if len(owners) == 1 else None,
@@ -96,15 +118,15 @@ def _page(request: HttpRequest, invite_form: InvitationForm, status: int = 200) 
 
 
 @require_GET
-@action_required(Action.TEAM_MANAGE)
+@managers_only
 def team_list(request: HttpRequest) -> HttpResponse:
-    return _page(request, InvitationForm(actor=request.membership))  # type: ignore[attr-defined]
+    return _page(request, InvitationForm(actor_role=request.membership.role))  # type: ignore[attr-defined]
 
 
 @require_POST
-@action_required(Action.TEAM_MANAGE)
+@managers_only
 def invitation_create(request: HttpRequest) -> HttpResponse:
-    form = InvitationForm(request.POST, actor=request.membership)  # type: ignore[attr-defined]
+    form = InvitationForm(request.POST, actor_role=request.membership.role)  # type: ignore[attr-defined]
     if not form.is_valid():
         return _page(request, form, status=400)
     email, role = form.cleaned_data["email"], form.cleaned_data["role"]
@@ -124,7 +146,7 @@ def invitation_create(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-@action_required(Action.TEAM_MANAGE)
+@managers_only
 def invitation_resend(request: HttpRequest, uuid: Any) -> HttpResponse:
     invitation = _invitation(request, uuid)
     return _run(
@@ -135,7 +157,7 @@ def invitation_resend(request: HttpRequest, uuid: Any) -> HttpResponse:
 
 
 @require_POST
-@action_required(Action.TEAM_MANAGE)
+@managers_only
 def invitation_revoke(request: HttpRequest, uuid: Any) -> HttpResponse:
     invitation = _invitation(request, uuid)
     return _run(
@@ -146,7 +168,7 @@ def invitation_revoke(request: HttpRequest, uuid: Any) -> HttpResponse:
 
 
 @require_POST
-@action_required(Action.TEAM_MANAGE)
+@managers_only
 def member_role(request: HttpRequest, uuid: Any) -> HttpResponse:
     membership = _member(request, uuid)
     form = RoleForm(request.POST)
@@ -163,7 +185,7 @@ def member_role(request: HttpRequest, uuid: Any) -> HttpResponse:
 
 
 @require_POST
-@action_required(Action.TEAM_MANAGE)
+@managers_only
 def member_remove(request: HttpRequest, uuid: Any) -> HttpResponse:
     membership = _member(request, uuid)
     return _run(
@@ -174,7 +196,7 @@ def member_remove(request: HttpRequest, uuid: Any) -> HttpResponse:
 
 
 @require_POST
-@action_required(Action.TEAM_MANAGE)
+@managers_only
 def ownership_transfer(request: HttpRequest, uuid: Any) -> HttpResponse:
     membership = _member(request, uuid)
     return _run(

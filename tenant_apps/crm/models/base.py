@@ -3,7 +3,7 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, ClassVar
 
 from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex, OpClass
@@ -55,11 +55,22 @@ class RecordModel(CrmModel):
     class Meta:
         abstract = True
 
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        self.search_refresh()
+    # The record's own columns `search_parts` reads: a save of other columns only
+    # (`update_fields`: owner, version, deleted_at...) leaves `search_text` as it is, unless
+    # "search_text" is one of them.
+    SEARCH_FIELDS: ClassVar[frozenset[str]] = frozenset()
+
+    def save(self, *args: Any, search_refresh: bool = True, **kwargs: Any) -> None:
+        """`search_refresh=False`: the caller (a service) has already set `search_text`."""
         update_fields = kwargs.get("update_fields")
-        if update_fields is not None:
-            kwargs["update_fields"] = {*update_fields, "search_text"}
+        if search_refresh and (
+            update_fields is None
+            or not self.SEARCH_FIELDS.isdisjoint(update_fields)
+            or "search_text" in update_fields
+        ):
+            self.search_refresh()
+            if update_fields is not None:
+                kwargs["update_fields"] = {*update_fields, "search_text"}
         super().save(*args, **kwargs)
 
     def search_parts(self) -> list[str]:

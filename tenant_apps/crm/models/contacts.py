@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.db import models
 from django.db.models import F
 from django.db.models.functions import Lower
@@ -113,14 +115,21 @@ class Contact(RecordModel):
     def __str__(self) -> str:
         return f"{self.first_name} {self.last_name}".strip()
 
+    SEARCH_FIELDS = frozenset({"first_name", "last_name", "job_title"})
+
     def search_parts(self) -> list[str]:
-        """Names and job title, then the saved emails and phones (services refresh
-        `search_text` after writing those lists; a new contact has none yet)."""
-        parts = [self.first_name, self.last_name, self.job_title]
-        if self.pk is not None:
-            parts += self.emails.values_list("email", flat=True)
-            parts += self.phones.values_list("number", flat=True)
-        return parts
+        """Names and job title, then the saved emails and phones (two queries; a new contact
+        has none yet). The services use `search_parts_with` and the lists they hold."""
+        if self.pk is None:
+            return self.search_parts_with([], [])
+        return self.search_parts_with(
+            self.emails.values_list("email", flat=True),
+            self.phones.values_list("number", flat=True),
+        )
+
+    def search_parts_with(self, emails: Iterable[str], numbers: Iterable[str]) -> list[str]:
+        """`search_parts` from the contact's emails (primary first) and phone numbers."""
+        return [self.first_name, self.last_name, self.job_title, *emails, *numbers]
 
 
 class ContactEmail(CrmModel):

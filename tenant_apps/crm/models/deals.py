@@ -167,6 +167,8 @@ class Deal(RecordModel):
     def __str__(self) -> str:
         return self.name
 
+    SEARCH_FIELDS = frozenset({"name"})
+
     def search_parts(self) -> list[str]:
         return [self.name]
 

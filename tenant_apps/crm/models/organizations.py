@@ -89,5 +89,7 @@ class Organization(RecordModel):
     def __str__(self) -> str:
         return self.name
 
+    SEARCH_FIELDS = frozenset({"name", "domain", "email", "phone", "vat_number", "city"})
+
     def search_parts(self) -> list[str]:
         return [self.name, self.domain, self.email, self.phone, self.vat_number, self.city]

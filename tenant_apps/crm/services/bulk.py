@@ -12,15 +12,16 @@ from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Model
+from django.db.models import F, Model
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from shared_apps.accounts.permissions import Action
 from tenant_apps.crm.access import crm_access
 from tenant_apps.crm.models import Contact, Deal, Organization, Tag
 from tenant_apps.crm.models.base import RecordModel
-from tenant_apps.crm.services.common import fields_assign, owner_check, record_audit, soft_delete
+from tenant_apps.crm.services.common import Changes, fields_assign, json_value, owner_check
 from tenant_apps.history.models import AuditEvent
+from tenant_apps.history.services import audit_records
 
 if TYPE_CHECKING:
     from shared_apps.accounts.models import User
@@ -55,20 +56,21 @@ def bulk_owner_assign(
     *, model: type[RecordModel], ids: Sequence[int], owner: User | None, actor: User
 ) -> int:
     """Give every selected record `owner` (None: no owner). Returns how many changed."""
-    crm_access(actor=actor, action=Action.RECORD_EDIT)
+    crm_access(actor=actor, action="edit")
     owner_check({"owner": owner})
-    changed = 0
+    changed: list[tuple[RecordModel, Changes]] = []
     for record in _locked(model, ids):
         diff = fields_assign(record, {"owner": owner}, allowed=["owner"])
-        if not diff:
-            continue
-        record.version += 1
-        record.save(update_fields=["owner", "version", "updated_at"])
-        record_audit(
-            actor=actor, action=f"crm.{_label(model)}.updated", target=record, changes=diff
+        if diff:
+            changed.append((record, diff))
+    # One UPDATE and one INSERT, whatever the number of rows; the search text is unchanged.
+    if changed:
+        model._default_manager.filter(pk__in=[r.pk for r, _diff in changed]).update(
+            owner=owner, version=F("version") + 1, updated_at=timezone.now()
         )
-        changed += 1
-    return changed
+    action = f"crm.{_label(model)}.updated"
+    audit_records(actor=actor, entries=[(action, r, diff) for r, diff in changed])
+    return len(changed)
 
 
 def _tag_check(model: type[RecordModel], tag: Tag) -> None:
@@ -80,7 +82,7 @@ def _tag_check(model: type[RecordModel], tag: Tag) -> None:
 
 @transaction.atomic
 def bulk_tag_add(*, model: type[RecordModel], ids: Sequence[int], tag: Tag, actor: User) -> int:
-    crm_access(actor=actor, action=Action.RECORD_EDIT)
+    crm_access(actor=actor, action="edit")
     _tag_check(model, tag)
     records = _locked(model, ids)
     through = model.tags.through  # type: ignore[attr-defined]
@@ -92,19 +94,14 @@ def bulk_tag_add(*, model: type[RecordModel], ids: Sequence[int], tag: Tag, acto
     )
     new = [r for r in records if r.pk not in have]
     through.objects.bulk_create([through(tag_id=tag.pk, **{own: r.pk}) for r in new])
-    for record in new:
-        record_audit(
-            actor=actor,
-            action=f"crm.{_label(model)}.tag_added",
-            target=record,
-            changes={"tags": [None, tag.name]},
-        )
+    action = f"crm.{_label(model)}.tag_added"
+    audit_records(actor=actor, entries=[(action, r, {"tags": [None, tag.name]}) for r in new])
     return len(new)
 
 
 @transaction.atomic
 def bulk_tag_remove(*, model: type[RecordModel], ids: Sequence[int], tag: Tag, actor: User) -> int:
-    crm_access(actor=actor, action=Action.RECORD_EDIT)
+    crm_access(actor=actor, action="edit")
     _tag_check(model, tag)
     records = _locked(model, ids)
     through = model.tags.through  # type: ignore[attr-defined]
@@ -112,31 +109,33 @@ def bulk_tag_remove(*, model: type[RecordModel], ids: Sequence[int], tag: Tag, a
     links = through.objects.filter(tag_id=tag.pk, **{f"{own}__in": [r.pk for r in records]})
     had = set(links.values_list(own, flat=True))
     links.delete()
-    for record in records:
-        if record.pk in had:
-            record_audit(
-                actor=actor,
-                action=f"crm.{_label(model)}.tag_removed",
-                target=record,
-                changes={"tags": [tag.name, None]},
-            )
+    action = f"crm.{_label(model)}.tag_removed"
+    audit_records(
+        actor=actor,
+        entries=[(action, r, {"tags": [tag.name, None]}) for r in records if r.pk in had],
+    )
     return len(had)
 
 
 @transaction.atomic
 def bulk_delete(*, model: type[RecordModel], ids: Sequence[int], actor: User) -> int:
     """Soft delete (restorable for 30 days, like a single delete)."""
-    crm_access(actor=actor, action=Action.RECORD_DELETE)
-    records = _locked(model, ids)
-    for record in records:
-        soft_delete(instance=record, actor=actor, action=f"crm.{_label(model)}.deleted")
+    crm_access(actor=actor, action="delete")
+    records = _locked(model, ids)  # live and locked: each one is deleted now
+    now = timezone.now()
+    model._default_manager.filter(pk__in=[r.pk for r in records]).update(
+        deleted_at=now, version=F("version") + 1, updated_at=now
+    )
+    action = f"crm.{_label(model)}.deleted"
+    changes = {"deleted_at": [None, json_value(now)]}
+    audit_records(actor=actor, entries=[(action, r, changes) for r in records])
     return len(records)
 
 
 @transaction.atomic
 def export_record(*, actor: User, model: type[Model], query: str) -> None:
     """Log an export (a bulk read of company data): who, which list, which filters."""
-    crm_access(actor=actor, action=Action.CRM_VIEW)
+    crm_access(actor=actor, action="view")
     AuditEvent.objects.create(
         actor=actor,
         action="crm.export",

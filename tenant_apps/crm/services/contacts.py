@@ -11,11 +11,11 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from shared_apps.accounts.permissions import Action
 from shared_apps.billing.entitlements import company_current, contacts_check
 from tenant_apps.crm.access import crm_access
 from tenant_apps.crm.contact_points import contact_points_refresh
 from tenant_apps.crm.models import Contact, ContactEmail, ContactPhone, CustomFieldEntity
+from tenant_apps.crm.search_text import search_document
 from tenant_apps.crm.services.common import (
     Changes,
     ErrorDict,
@@ -125,10 +125,23 @@ def _lists_save(
             )
             changes["phones"] = [None if created else old_phones, new_phones]
     if changes:
-        contact.search_refresh()
-        Contact.objects.filter(pk=contact.pk).update(search_text=contact.search_text)
         contact_points_refresh(contact)
     return changes
+
+
+def _search_text(
+    contact: Contact, emails: list[str] | None, phones: list[tuple[str, str]] | None
+) -> str:
+    """The contact's search text from the lists the service holds; a list it was not given
+    (None) is read as saved. Computed once per write, set before the row is saved."""
+    return search_document(
+        contact.search_parts_with(
+            contact.emails.values_list("email", flat=True) if emails is None else emails,
+            contact.phones.values_list("number", flat=True)
+            if phones is None
+            else [number for number, _label in phones],
+        )
+    )
 
 
 @transaction.atomic
@@ -140,7 +153,7 @@ def contact_create(
     phones: Phones = (),
     **fields: Any,
 ) -> Contact:
-    crm_access(actor=actor, action=Action.RECORD_CREATE)
+    crm_access(actor=actor, action="create")
     values, errors, clean_emails, clean_phones = _prepare(
         {"last_name": last_name, "custom_fields": {}, **fields}, emails, phones
     )
@@ -149,7 +162,8 @@ def contact_create(
     record_validate(contact, values=values, errors=errors)
     # After validation (bad input is reported first), before the insert, in its transaction.
     contacts_check(company=company_current())
-    contact.save()
+    contact.search_text = _search_text(contact, clean_emails or [], clean_phones or [])
+    contact.save(search_refresh=False)
     changes = created_changes(contact, values)
     changes.update(_lists_save(contact, clean_emails, clean_phones, created=True))
     record_audit(actor=actor, action="crm.contact.created", target=contact, changes=changes)
@@ -166,7 +180,7 @@ def contact_update(
     phones: Phones | None = None,
     **changes: Any,
 ) -> Contact:
-    crm_access(actor=actor, action=Action.RECORD_EDIT)
+    crm_access(actor=actor, action="edit")
     current = locked_current(contact, expected_version=expected_version)
     values, errors, clean_emails, clean_phones = _prepare(changes, emails, phones)
     diff = fields_assign(current, values, allowed=CONTACT_FIELDS)
@@ -175,7 +189,8 @@ def contact_update(
     if not diff:
         return current
     current.version += 1
-    current.save()
+    current.search_text = _search_text(current, clean_emails, clean_phones)
+    current.save(search_refresh=False)
     record_audit(actor=actor, action="crm.contact.updated", target=current, changes=diff)
     return current
 
@@ -183,13 +198,13 @@ def contact_update(
 @transaction.atomic
 def contact_delete(*, contact: Contact, actor: User) -> Contact:
     """Soft delete, restorable for 30 days with `contact_restore`."""
-    crm_access(actor=actor, action=Action.RECORD_DELETE)
+    crm_access(actor=actor, action="delete")
     return soft_delete(instance=contact, actor=actor, action="crm.contact.deleted")
 
 
 @transaction.atomic
 def contact_restore(*, contact: Contact, actor: User) -> Contact:
-    crm_access(actor=actor, action=Action.RECORD_DELETE)
+    crm_access(actor=actor, action="delete")
     if contact.deleted_at is not None:  # the bin does not count against the plan's limit
         contacts_check(company=company_current())
     return restore(instance=contact, actor=actor, action="crm.contact.restored")

@@ -23,7 +23,6 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from shared_apps.accounts.permissions import Action
 from tenant_apps.crm.access import crm_access
 from tenant_apps.crm.contact_points import contact_points_refresh
 from tenant_apps.crm.merge_plan import CUSTOM, default_take, dropped_values, merge_fields
@@ -139,7 +138,8 @@ def _finish(
     label = type(survivor)._meta.label_lower
     other.deleted_at = timezone.now()
     other.version += 1
-    other.save(update_fields=["deleted_at", "version", "updated_at"])
+    # its emails and phones may have moved: its search text is recomputed
+    other.save(update_fields=["deleted_at", "version", "updated_at", "search_text"])
     survivor.version += 1
     survivor.save()
     audit_record(
@@ -216,7 +216,7 @@ def contact_merge(
     default those only `other` has a value for); the survivor's other values stay and
     `other`'s are dropped (listed in the audit row). `expected_versions` (survivor's,
     other's) refuses a merge chosen on stale values."""
-    crm_access(actor=actor, action=Action.RECORD_MERGE)
+    crm_access(actor=actor, action="delete")
     survivor, other = _lock_pair(survivor, other, expected_versions)
     changes, dropped = _take(survivor, other, take)
     moved: dict[str, list[Any]] = {}
@@ -250,7 +250,7 @@ def organization_merge(
     default those only `other` has a value for); the survivor's other values stay and
     `other`'s are dropped (listed in the audit row). `expected_versions` (survivor's,
     other's) refuses a merge chosen on stale values."""
-    crm_access(actor=actor, action=Action.RECORD_MERGE)
+    crm_access(actor=actor, action="delete")
     survivor, other = _lock_pair(survivor, other, expected_versions)
     changes, dropped = _take(survivor, other, take)
     moved: dict[str, list[Any]] = {}

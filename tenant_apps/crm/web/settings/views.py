@@ -7,10 +7,11 @@ shown again on its page with its errors and status 400; nothing is saved.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import wraps
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
@@ -19,9 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from shared_apps.accounts.models import User
-from shared_apps.accounts.permission_views import action_required
-from shared_apps.accounts.permissions import Action
+from shared_apps.accounts.models import Membership, User
 from tenant_apps.crm.models import CustomField, CustomFieldEntity, Pipeline, Stage, Tag
 from tenant_apps.crm.services import custom_fields as field_services
 from tenant_apps.crm.services import pipelines as pipeline_services
@@ -41,6 +40,32 @@ from tenant_apps.crm.web.settings.selectors import (
     stages_with_counts,
     tags_with_usage,
 )
+
+View = Callable[..., HttpResponse]
+CONFIGURERS = (Membership.Role.OWNER, Membership.Role.ADMIN)
+
+
+def _forbidden(request: HttpRequest, message: str) -> HttpResponse:
+    return render(request, "crm/settings/forbidden.html", {"message": message}, status=403)
+
+
+def configurers_only(view: View) -> View:
+    """403 with a message for members and viewers (strangers already get 404); a service
+    that refuses (PermissionDenied) gives the same page."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        membership = getattr(request, "membership", None)
+        if membership is None or membership.role not in CONFIGURERS:
+            return _forbidden(
+                request, _("Only the company's owners and admins can change these settings.")
+            )
+        try:
+            return view(request, *args, **kwargs)
+        except PermissionDenied as exc:
+            return _forbidden(request, str(exc))
+
+    return wrapper
 
 
 def _user(request: HttpRequest) -> User:
@@ -77,7 +102,7 @@ def _get(model: type[Any], pk: int) -> Any:
 
 
 @require_GET
-@action_required(Action.CRM_CONFIGURE)
+@configurers_only
 def settings_index(request: HttpRequest) -> HttpResponse:
     return render(request, "crm/settings/index.html")
 
@@ -96,13 +121,13 @@ def _pipelines_page(request: HttpRequest, form: PipelineCreateForm | None = None
 
 
 @require_GET
-@action_required(Action.CRM_CONFIGURE)
+@configurers_only
 def pipeline_list(request: HttpRequest) -> HttpResponse:
     return _pipelines_page(request)
 
 
 @require_POST
-@action_required(Action.CRM_CONFIGURE)
+@configurers_only
 def pipeline_create(request: HttpRequest) -> HttpResponse:
     form = PipelineCreateForm(request.POST)
     if form.is_valid():
@@ -167,13 +192,13 @@ def _pipeline_page(
 
 
 @require_GET
-@action_required(Action.CRM_CONFIGURE)
+@configurers_only
 def pipeline_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return _pipeline_page(request, _get(Pipeline, pk))
 
 
 @require_POST
-@action_required(Action.CRM_CONFIGURE)
+@configurers_only
 def pipeline_rename(request: HttpRequest, pk: int) -> HttpResponse:
     pipeline = _get(Pipeline, pk)
     form = PipelineForm(request.POST)
@@ -189,7 +214,7 @@ def pipeline_rename(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@action_required(Action.CRM_CONFIGURE)
+@configurers_only
 def pipeline_default(request: HttpRequest, pk: int) -> HttpResponse:
     pipeline = _get(Pipeline, pk)
     pipeline_services.pipeline_set_default(pipeline=pipeline, actor=_user(request))
@@ -200,7 +225,7 @@ def pipeline_default(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@action_required(Action.CRM_CONFIGURE)
+@configurers_only
 def pipeline_delete(request: HttpRequest, pk: int) -> HttpResponse:
     pipeline = _get(Pipeline, pk)
     try:
@@ -215,7 +240,7 @@ def pipeline_delete(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@action_required(Action.CRM_CONFIGURE)
+@configurers_only
 def stage_create(request: HttpRequest, pk: int) -> HttpResponse:
     pipeline = _get(Pipeline, pk)
     form = StageForm(request.POST, prefix="new")
@@ -231,7 +256,7 @@ def stage_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@action_required(Action.CRM_CONFIGURE)
+@configurers_only
 def stage_update(request: HttpRequest, pk: int) -> HttpResponse:
     stage = _get(Stage, pk)
     form = StageForm(request.POST, prefix=f"stage-{pk}")
@@ -245,7 +270,7 @@ def stage_update(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@action_required(Action.CRM_CONFIGURE)
+@configurers_only
 def stage_move(request: HttpRequest, pk: int) -> HttpResponse:
     stage = _get(Stage, pk)
     direction = request.POST.get("direction", "")
@@ -258,7 +283,7 @@ def stage_move(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@action_required(Action.CRM_CONFIGURE)
+@configurers_only
 def stage_delete(request: HttpRequest, pk: int) -> HttpResponse:
     stage = _get(Stage, pk)
     siblings = list(Stage.objects.filter(pipeline_id=stage.pipeline_id))
@@ -295,13 +320,13 @@ def _fields_page(request: HttpRequest, form: CustomFieldCreateForm | None = None
 
 
 @require_GET
-@action_required(Action.CRM_CONFIGURE)
+@configurers_only
 def field_list(request: HttpRequest) -> HttpResponse:
     return _fields_page(request)
 
 
 @require_POST
-@action_required(Action.CRM_CONFIGURE)
+@configurers_only
 def field_create(request: HttpRequest) -> HttpResponse:
     form = CustomFieldCreateForm(request.POST)
     if form.is_valid() and _attempt(
@@ -323,7 +348,7 @@ def field_create(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-@action_required(Action.CRM_CONFIGURE)
+@configurers_only
 def field_edit(request: HttpRequest, pk: int) -> HttpResponse:
     field: CustomField = _get(CustomField, pk)
     if request.method == "POST":
@@ -359,7 +384,7 @@ def field_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@action_required(Action.CRM_CONFIGURE)
+@configurers_only
 def field_delete(request: HttpRequest, pk: int) -> HttpResponse:
     field: CustomField = _get(CustomField, pk)
     cleared = field_services.custom_field_delete(field=field, actor=_user(request))
@@ -405,13 +430,13 @@ def _tags_page(
 
 
 @require_GET
-@action_required(Action.CRM_CONFIGURE)
+@configurers_only
 def tag_list(request: HttpRequest) -> HttpResponse:
     return _tags_page(request)
 
 
 @require_POST
-@action_required(Action.CRM_CONFIGURE)
+@configurers_only
 def tag_create(request: HttpRequest) -> HttpResponse:
     form = TagForm(request.POST, prefix="new")
     if form.is_valid() and _attempt(
@@ -426,7 +451,7 @@ def tag_create(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-@action_required(Action.CRM_CONFIGURE)
+@configurers_only
 def tag_update(request: HttpRequest, pk: int) -> HttpResponse:
     tag: Tag = _get(Tag, pk)
     form = TagForm(request.POST, prefix=f"tag-{pk}")
@@ -445,7 +470,7 @@ def tag_update(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@action_required(Action.CRM_CONFIGURE)
+@configurers_only
 def tag_delete(request: HttpRequest, pk: int) -> HttpResponse:
     tag: Tag = _get(Tag, pk)
     tag_services.tag_delete(tag=tag, actor=_user(request))
