@@ -128,19 +128,23 @@ def anonymise_users(
     )
 
 
+# Shown on a person's page, never edited there.
+USER_SHOWN = ["email", "uuid", "is_active", "date_joined", "last_login"]
+
+
 @admin.register(User)
 class UserAdmin(admin.ModelAdmin):
     list_display = ["email", "full_name", "language", "is_staff", "is_active", "date_joined"]
     search_fields = ["email", "full_name"]
     list_filter = ["is_staff", "is_active", "language"]
-    readonly_fields = ["email", "uuid", "is_active", "date_joined", "last_login"]
-    fields = ["email", "uuid", *people.EDITABLE_FIELDS, "is_active", "date_joined", "last_login"]
+    fields = [*USER_SHOWN[:2], *people.EDITABLE_FIELDS, *USER_SHOWN[2:]]
     actions = [deactivate_users, anonymise_users]
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         if obj is not None and obj.is_anonymised:
-            return list(self.fields)  # nothing of an anonymised person changes again
-        return list(self.readonly_fields)
+            # Nothing of an anonymised person changes again.
+            return [*USER_SHOWN, *people.EDITABLE_FIELDS]
+        return [*USER_SHOWN]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         # People sign up or accept an invitation; staff add existing people to companies.
