@@ -90,6 +90,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "shared_apps.billing.context.billing_banner",
+                "shared_apps.accounts.permission_views.permissions_context",
             ],
         },
     },

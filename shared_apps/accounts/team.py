@@ -19,7 +19,7 @@ import secrets
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 
 from shared_apps.accounts.entitlements import seats_check
 from shared_apps.accounts.models import Invitation, Membership, User
+from shared_apps.accounts.permissions import Action, require
 from shared_apps.accounts.services import membership_create
 from shared_apps.audit.security import security_event_record
 from shared_apps.audit.services import platform_event_record
@@ -35,7 +36,6 @@ from shared_apps.tenants.models import Company
 from shared_apps.tenants.origins import public_url
 
 Role = Membership.Role
-MANAGERS = (Role.OWNER, Role.ADMIN)
 
 
 class InvitationNotFound(Exception):
@@ -69,8 +69,8 @@ def invitation_is_open(invitation: Invitation) -> bool:
 def _actor_membership(*, company: Company, actor: User, lock: bool = False) -> Membership:
     qs = Membership.objects.filter(company=company, user=actor)
     membership = (qs.select_for_update() if lock else qs).first()
-    if membership is None or membership.role not in MANAGERS:
-        raise PermissionDenied(_("Only the company's owners and admins can manage the team."))
+    require(membership, Action.TEAM_MANAGE)
+    assert membership is not None
     return membership
 
 
@@ -125,8 +125,8 @@ def invitation_create(*, company: Company, email: str, role: str, actor: User) -
     """Invite `email` to `company` with `role` and email the link (after commit)."""
     actor_membership = _actor_membership(company=company, actor=actor)
     role = _role_valid(role)
-    if role == Role.OWNER and actor_membership.role != Role.OWNER:
-        raise PermissionDenied(_("Only an owner can invite another owner."))
+    if role == Role.OWNER:
+        require(actor_membership, Action.OWNER_INVITE)
     email = User.objects.normalize_email((email or "").strip()).lower()
     try:
         validate_email(email)
@@ -305,8 +305,8 @@ def membership_change_role(*, membership: Membership, role: str, actor: User) ->
     previous = membership.role
     if previous == role:
         return membership
-    if Role.OWNER in (previous, role) and actor_membership.role != Role.OWNER:
-        raise PermissionDenied(_("Only an owner can make someone an owner or change an owner."))
+    if Role.OWNER in (previous, role):
+        require(actor_membership, Action.OWNER_ROLE_CHANGE)
     _last_owner_refuse(
         company,
         membership,
@@ -327,8 +327,8 @@ def membership_remove(*, membership: Membership, actor: User) -> None:
     company = membership.company
     actor_membership = _actor_membership(company=company, actor=actor)
     membership = Membership.objects.select_for_update().select_related("user").get(pk=membership.pk)
-    if membership.role == Role.OWNER and actor_membership.role != Role.OWNER:
-        raise PermissionDenied(_("An admin cannot remove an owner."))
+    if membership.role == Role.OWNER:
+        require(actor_membership, Action.OWNER_REMOVE)
     _last_owner_refuse(
         company,
         membership,
@@ -346,8 +346,7 @@ def membership_remove(*, membership: Membership, actor: User) -> None:
 def ownership_transfer(*, company: Company, to_membership: Membership, actor: User) -> Membership:
     """`to_membership` becomes an owner and the acting owner becomes an admin."""
     actor_membership = _actor_membership(company=company, actor=actor, lock=True)
-    if actor_membership.role != Role.OWNER:
-        raise PermissionDenied(_("Only an owner can transfer ownership."))
+    require(actor_membership, Action.OWNERSHIP_TRANSFER)
     to_membership = (
         Membership.objects.select_for_update().select_related("user").get(pk=to_membership.pk)
     )

@@ -14,7 +14,9 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from shared_apps.accounts.models import Membership, User
+from shared_apps.accounts.models import User
+from shared_apps.accounts.permission_views import action_required
+from shared_apps.accounts.permissions import Action
 from shared_apps.billing import checkout
 from shared_apps.billing.checkout import BillingActionRefused, StripeUnavailable
 from shared_apps.billing.company_page import billing_page_get, interval_label
@@ -37,17 +39,13 @@ def _error(request: HttpRequest, message: str, status: int) -> HttpResponse:
     )
 
 
-def owner_only(view: View) -> View:
-    """403 with a message for admins, members and viewers (the middleware already 404s
-    strangers); refused requests are 4xx and Stripe outages 503, each with a message."""
+def refusals_shown(view: View) -> View:
+    """Refused requests are 4xx and Stripe outages 503, each with a message. (Who may:
+    `action_required(Action.BILLING_MANAGE)`, a 403 for admins, members and viewers; the
+    middleware already 404s strangers.)"""
 
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        membership = getattr(request, "membership", None)
-        if membership is None or membership.role != Membership.Role.OWNER:
-            return _error(
-                request, _("Only the company's owners can manage billing and subscriptions."), 403
-            )
         try:
             return view(request, *args, **kwargs)
         except BillingActionRefused as exc:
@@ -73,7 +71,8 @@ def _overview_url() -> str:
 
 
 @require_GET
-@owner_only
+@action_required(Action.BILLING_MANAGE)
+@refusals_shown
 def overview(request: HttpRequest) -> HttpResponse:
     company = _company(request)
     page = billing_page_get(company=company)
@@ -89,7 +88,8 @@ def overview(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-@owner_only
+@action_required(Action.BILLING_MANAGE)
+@refusals_shown
 def subscribe(request: HttpRequest) -> HttpResponse:
     url = checkout.billing_checkout_start(
         company=_company(request),
@@ -103,7 +103,8 @@ def subscribe(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-@owner_only
+@action_required(Action.BILLING_MANAGE)
+@refusals_shown
 def checkout_done(request: HttpRequest) -> HttpResponse:
     result = checkout.billing_checkout_finish(
         company=_company(request),
@@ -120,7 +121,8 @@ def checkout_done(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-@owner_only
+@action_required(Action.BILLING_MANAGE)
+@refusals_shown
 def change(request: HttpRequest) -> HttpResponse:
     """GET: the proration preview of a plan change; POST: the confirmation."""
     company = _company(request)
@@ -156,7 +158,8 @@ def change(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-@owner_only
+@action_required(Action.BILLING_MANAGE)
+@refusals_shown
 def cancel(request: HttpRequest) -> HttpResponse:
     checkout.billing_cancel(company=_company(request), actor=_user(request))
     messages.success(
@@ -166,7 +169,8 @@ def cancel(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-@owner_only
+@action_required(Action.BILLING_MANAGE)
+@refusals_shown
 def resume(request: HttpRequest) -> HttpResponse:
     checkout.billing_resume(company=_company(request), actor=_user(request))
     messages.success(request, _("Your subscription continues."))
@@ -174,7 +178,8 @@ def resume(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-@owner_only
+@action_required(Action.BILLING_MANAGE)
+@refusals_shown
 def portal(request: HttpRequest) -> HttpResponse:
     url = checkout.billing_portal_open(
         company=_company(request),

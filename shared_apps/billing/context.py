@@ -20,6 +20,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from shared_apps.accounts.permissions import Action, can
 from shared_apps.billing import state
 from shared_apps.billing.entitlements import BILLING_TIME_ZONE
 from shared_apps.tenants.models import Company
@@ -118,6 +119,8 @@ def billing_banner(request: HttpRequest) -> dict[str, Any]:
         return {"billing_banner": None}
     return {
         "billing_banner": Banner(
-            kind=banner_kind(company, now), text=text, is_owner=membership.role == "owner"
+            kind=banner_kind(company, now),
+            text=text,
+            is_owner=can(membership, Action.BILLING_MANAGE),
         )
     }

@@ -29,6 +29,7 @@ from django.shortcuts import render
 from django.urls import Resolver404, resolve
 from django.utils.translation import gettext as _
 
+from shared_apps.accounts.permissions import Action, can
 from shared_apps.billing import state
 from shared_apps.tenants.models import Company
 
@@ -102,7 +103,7 @@ def refusal(request: HttpRequest, company: Company) -> HttpResponse:
         "company": company,
         "detail": _detail(current),
         "billing_url": BILLING_URL,
-        "is_owner": membership is not None and membership.role == "owner",
+        "is_owner": can(membership, Action.BILLING_MANAGE),
         # The page says it all: no banner on top of it.
         "billing_banner": None,
     }

@@ -6,6 +6,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from shared_apps.accounts.permissions import Action, can
 from shared_apps.billing.usage import usage_for
 from shared_apps.tenants.models import Company
 
@@ -22,6 +23,6 @@ def usage_page(request: HttpRequest) -> HttpResponse:
         {
             "usage": usage_for(company=company),
             "billing_url": BILLING_URL,
-            "is_owner": membership is not None and membership.role == "owner",
+            "is_owner": can(membership, Action.BILLING_MANAGE),
         },
     )

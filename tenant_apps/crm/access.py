@@ -1,41 +1,20 @@
-"""Who may do what in the CRM of the current company.
-
-viewer: read only; member: also create and edit; admin and owner: also delete and restore,
-and configure pipelines and custom fields.
+"""The CRM side of `shared_apps.accounts.permissions`: the actor's membership of the current
+company (`connection.tenant`), checked against the one table of who may do what.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any
 
-from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.utils.translation import gettext as _
 
 from shared_apps.accounts.models import Membership
+from shared_apps.accounts.permissions import Action, require
 from shared_apps.tenants.db import connection
 
 if TYPE_CHECKING:
     from shared_apps.accounts.models import User
-
-CrmAction = Literal["view", "create", "edit", "delete", "configure"]
-
-Role = Membership.Role
-_ALLOWED: dict[str, frozenset[str]] = {
-    "view": frozenset({Role.VIEWER, Role.MEMBER, Role.ADMIN, Role.OWNER}),
-    "create": frozenset({Role.MEMBER, Role.ADMIN, Role.OWNER}),
-    "edit": frozenset({Role.MEMBER, Role.ADMIN, Role.OWNER}),
-    "delete": frozenset({Role.ADMIN, Role.OWNER}),
-    "configure": frozenset({Role.ADMIN, Role.OWNER}),
-}
-_REFUSALS = {
-    "view": lambda: _("You are not a member of this company."),
-    "create": lambda: _("Viewers cannot add or change records."),
-    "edit": lambda: _("Viewers cannot add or change records."),
-    "delete": lambda: _("Only the company's owners and admins can delete records."),
-    "configure": lambda: _("Only the company's owners and admins can change these settings."),
-}
 
 
 def _company_memberships() -> QuerySet[Membership] | None:
@@ -50,18 +29,16 @@ def _company_memberships() -> QuerySet[Membership] | None:
     return Membership.objects.filter(company__schema_name=schema)
 
 
-def crm_access(*, actor: User | None, action: CrmAction) -> str:
-    """The actor's role in the current company (`connection.tenant`), or `PermissionDenied`
-    when that role may not do `action`. One query."""
+def crm_access(*, actor: User | None, action: Action, obj: Any = None) -> Membership:
+    """The actor's membership of the current company, or `NotPermitted` (a
+    `PermissionDenied`) when it may not do `action` (on `obj`). One query."""
     memberships = _company_memberships()
-    role = None
+    membership = None
     if actor is not None and actor.is_authenticated and memberships is not None:
-        role = memberships.filter(user=actor).values_list("role", flat=True).first()
-    if role is None:
-        raise PermissionDenied(_REFUSALS["view"]())
-    if role not in _ALLOWED[action]:
-        raise PermissionDenied(_REFUSALS[action]())
-    return role
+        membership = memberships.filter(user=actor).only("role", "user_id", "company_id").first()
+    require(membership, action, obj)
+    assert membership is not None
+    return membership
 
 
 def is_company_member(user_id: int) -> bool:

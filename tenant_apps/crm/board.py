@@ -24,6 +24,7 @@ from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from shared_apps.accounts.models import Membership, User
+from shared_apps.accounts.permissions import Action
 from tenant_apps.crm.access import crm_access
 from tenant_apps.crm.models import Deal, DealStatus, Pipeline, Stage
 
@@ -260,7 +261,7 @@ def _attach_owners(cards: Sequence[Card], found: dict[int, Person]) -> None:
 
 
 def pipeline_choices(*, actor: User) -> list[Pipeline]:
-    crm_access(actor=actor, action="view")
+    crm_access(actor=actor, action=Action.CRM_VIEW)
     return list(Pipeline.objects.all())
 
 
@@ -314,7 +315,7 @@ def column_page(
     limit: int = PAGE_SIZE,
 ) -> CardPage:
     """The next cards of one column, after the cursor `after` (amount, id)."""
-    crm_access(actor=actor, action="view")
+    crm_access(actor=actor, action=Action.CRM_VIEW)
     deals = Deal.objects.filter(stage=stage, deleted_at__isnull=True)
     if not (stage.is_won or stage.is_lost):
         deals = deals.filter(status=DealStatus.OPEN)

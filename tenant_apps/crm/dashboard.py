@@ -29,6 +29,7 @@ from django.utils import timezone
 from redis.exceptions import RedisError
 
 from shared_apps.accounts.models import User
+from shared_apps.accounts.permissions import Action
 from tenant_apps.crm.access import crm_access
 from tenant_apps.crm.board import Total, column_summaries, pipeline_pick, totals_sorted
 from tenant_apps.crm.models import (
@@ -302,7 +303,7 @@ def dashboard_get(
     *, actor: User, pipeline_id: str | int | None = None, now: datetime.datetime | None = None
 ) -> Dashboard:
     """Everything the home page shows, for `actor`. One access check."""
-    crm_access(actor=actor, action="view")
+    crm_access(actor=actor, action=Action.CRM_VIEW)
     now = now or timezone.now()
     overdue, upcoming = my_tasks(actor=actor, now=now)
     return Dashboard(

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.db.models.functions import Lower
 
+from shared_apps.accounts.permissions import Action
 from tenant_apps.crm.access import crm_access
 from tenant_apps.crm.models import Contact, ContactEmail, ContactPhone, Organization
 from tenant_apps.crm.validators import domain_normalize, phone_normalize
@@ -45,7 +46,7 @@ def contact_duplicates(
     exclude_pk: int | None = None,
 ) -> list[Contact]:
     """Live contacts sharing an email address or a phone number. Two queries at most."""
-    crm_access(actor=actor, action="view")
+    crm_access(actor=actor, action=Action.CRM_VIEW)
     clean_emails = {e.strip().lower() for e in emails if e and e.strip()}
     clean_phones = _phones(p for p in phones if p)
     if not clean_emails and not clean_phones:
@@ -76,7 +77,7 @@ def organization_duplicates(
 ) -> list[Organization]:
     """Live organizations with the same domain (given, or taken from the website), email
     or phone. One query."""
-    crm_access(actor=actor, action="view")
+    crm_access(actor=actor, action=Action.CRM_VIEW)
     match = Q()
     host = _domain(domain) or _domain(website)
     if host:

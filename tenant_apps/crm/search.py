@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 
 from django.db import connection, transaction
 
+from shared_apps.accounts.permissions import Action
 from tenant_apps.crm.access import crm_access
 from tenant_apps.crm.models import Contact, Deal, Organization
 from tenant_apps.crm.search_text import search_normalize
@@ -201,7 +202,7 @@ def search(*, actor: User, query: str, limit_per_group: int = 5) -> SearchResult
     touching the database beyond the access check; one longer than MAX_QUERY_LENGTH raises
     `QueryTooLong`.
     """
-    crm_access(actor=actor, action="view")
+    crm_access(actor=actor, action=Action.CRM_VIEW)
     if len(query) > MAX_QUERY_LENGTH:
         raise QueryTooLong(query)
     normalized = search_normalize(query)

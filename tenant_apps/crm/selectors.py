@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from django.db.models import Prefetch, QuerySet
 
+from shared_apps.accounts.permissions import Action
 from tenant_apps.crm.access import crm_access
 from tenant_apps.crm.models import Contact, ContactEmail, Deal, Organization
 
@@ -16,7 +17,7 @@ if TYPE_CHECKING:
 
 def organization_list(*, actor: User, deleted: bool = False) -> QuerySet[Organization]:
     """Live organizations (or, with `deleted`, those in the bin), with owner and tags."""
-    crm_access(actor=actor, action="view")
+    crm_access(actor=actor, action=Action.CRM_VIEW)
     return (
         Organization.objects.filter(deleted_at__isnull=not deleted)
         .select_related("owner")
@@ -26,7 +27,7 @@ def organization_list(*, actor: User, deleted: bool = False) -> QuerySet[Organiz
 
 def contact_list(*, actor: User, deleted: bool = False) -> QuerySet[Contact]:
     """Live contacts with owner, organization, emails (primary first), phones and tags."""
-    crm_access(actor=actor, action="view")
+    crm_access(actor=actor, action=Action.CRM_VIEW)
     return (
         Contact.objects.filter(deleted_at__isnull=not deleted)
         .select_related("owner", "organization")
@@ -40,7 +41,7 @@ def contact_list(*, actor: User, deleted: bool = False) -> QuerySet[Contact]:
 
 def deal_list(*, actor: User, deleted: bool = False) -> QuerySet[Deal]:
     """Live deals with pipeline, stage, organization, owner and contacts."""
-    crm_access(actor=actor, action="view")
+    crm_access(actor=actor, action=Action.CRM_VIEW)
     return (
         Deal.objects.filter(deleted_at__isnull=not deleted)
         .select_related("owner", "pipeline", "stage", "organization")

@@ -20,6 +20,7 @@ from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
 
 from shared_apps.accounts.models import User
+from shared_apps.accounts.permissions import Action
 from tenant_apps.crm.access import crm_access
 from tenant_apps.crm.merge_history import merge_lines, merge_references, merge_row
 from tenant_apps.crm.models import (
@@ -127,7 +128,7 @@ def record_timeline(
 ) -> TimelinePage:
     """A page of the record's timeline; `show` narrows it to one kind of activity or to
     notes (anything else shows everything)."""
-    crm_access(actor=actor, action="view")
+    crm_access(actor=actor, action=Action.CRM_VIEW)
     page = max(page, 1)
     show = show if show in SHOW else ""
     link = _link(record)

@@ -11,7 +11,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
-from shared_apps.accounts.models import Membership
+from shared_apps.accounts.permission_views import action_required
+from shared_apps.accounts.permissions import Action
 from shared_apps.accounts.services import company_require_mfa_set
 from shared_apps.audit.selectors import security_events_for_company
 
@@ -23,21 +24,9 @@ class RequireMFAForm(forms.Form):
     )
 
 
-def _refuse_unless_owner(request: HttpRequest, message: str) -> HttpResponse | None:
-    # CompanyMembersOnlyMiddleware has already refused strangers and set request.membership.
-    membership = getattr(request, "membership", None)
-    if membership is None or membership.role != Membership.Role.OWNER:
-        return render(request, "security/forbidden.html", {"message": message}, status=403)
-    return None
-
-
 @require_http_methods(["GET", "POST"])
+@action_required(Action.SECURITY_SETTINGS)
 def security_settings(request: HttpRequest) -> HttpResponse:
-    refused = _refuse_unless_owner(
-        request, _("Only the company owner can change its security settings.")
-    )
-    if refused is not None:
-        return refused
     company = request.tenant  # type: ignore[attr-defined]
     membership = request.membership  # type: ignore[attr-defined]
     data = request.POST if request.method == "POST" else None
@@ -55,13 +44,9 @@ EVENTS_PER_PAGE = 50
 
 
 @require_http_methods(["GET"])
+@action_required(Action.SECURITY_EVENTS)
 def security_events(request: HttpRequest) -> HttpResponse:
     """The company's security log for its owners: sign-ins, lockouts, MFA and role changes."""
-    refused = _refuse_unless_owner(
-        request, _("Only the company owner can see its security events.")
-    )
-    if refused is not None:
-        return refused
     company = request.tenant  # type: ignore[attr-defined]
     paginator = Paginator(security_events_for_company(company_id=company.pk), EVENTS_PER_PAGE)
     page = paginator.get_page(request.GET.get("page"))

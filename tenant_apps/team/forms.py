@@ -6,26 +6,24 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from shared_apps.accounts.models import Membership
+from shared_apps.accounts.permissions import Action, Member, can
 
 Role = Membership.Role
 
 
-def role_choices(*, actor_role: str) -> list[tuple[str, Any]]:
-    """Roles the actor may hand out: only owners make owners."""
-    return [
-        (value, label)
-        for value, label in Role.choices
-        if actor_role == Role.OWNER or value != Role.OWNER
-    ]
+def role_choices(*, actor: Member) -> list[tuple[str, Any]]:
+    """Roles the actor may hand out: only those who may invite owners make owners."""
+    owners = can(actor, Action.OWNER_INVITE)
+    return [(value, label) for value, label in Role.choices if owners or value != Role.OWNER]
 
 
 class InvitationForm(forms.Form):
     email = forms.EmailField(label=_("Email address"), max_length=254)
     role = forms.ChoiceField(label=_("Role"), initial=Role.MEMBER)
 
-    def __init__(self, *args: Any, actor_role: str, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, actor: Member, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["role"].choices = role_choices(actor_role=actor_role)  # type: ignore[attr-defined]
+        self.fields["role"].choices = role_choices(actor=actor)  # type: ignore[attr-defined]
 
 
 class RoleForm(forms.Form):

@@ -7,11 +7,10 @@ every rule again. Members are addressed by their user's UUID, invitations by the
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.utils import timezone
@@ -20,33 +19,12 @@ from django.views.decorators.http import require_GET, require_POST
 
 from shared_apps.accounts import team
 from shared_apps.accounts.models import Invitation, Membership, User
+from shared_apps.accounts.permission_views import action_required
+from shared_apps.accounts.permissions import Action, can
 from tenant_apps.team.forms import InvitationForm, RoleForm
 
 View = Callable[..., HttpResponse]
 TEAM_URL = "/team/"
-
-
-def _forbidden(request: HttpRequest, message: str) -> HttpResponse:
-    return render(request, "team/forbidden.html", {"message": message}, status=403)
-
-
-def managers_only(view: View) -> View:
-    """403 with a message for members and viewers (the middleware already 404s strangers);
-    a refused service call (PermissionDenied) becomes the same page."""
-
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        membership = getattr(request, "membership", None)
-        if membership is None or membership.role not in team.MANAGERS:
-            return _forbidden(
-                request, _("Only the company's owners and admins can manage the team.")
-            )
-        try:
-            return view(request, *args, **kwargs)
-        except PermissionDenied as exc:
-            return _forbidden(request, str(exc))
-
-    return wrapper
 
 
 def _user(request: HttpRequest) -> User:
@@ -104,7 +82,7 @@ def _page(request: HttpRequest, invite_form: InvitationForm, status: int = 200) 
         {
             "company": company,
             "me": me,
-            "is_owner": me.role == Membership.Role.OWNER,
+            "is_owner": can(me, Action.OWNER_ROLE_CHANGE),
             # The only owner can neither leave nor change their own role (the services
             # refuse it): the page does not offer it and says why.
             "sole_owner_pk": owners[0] if len(owners) == 1 else None,
@@ -118,15 +96,15 @@ def _page(request: HttpRequest, invite_form: InvitationForm, status: int = 200) 
 
 
 @require_GET
-@managers_only
+@action_required(Action.TEAM_MANAGE)
 def team_list(request: HttpRequest) -> HttpResponse:
-    return _page(request, InvitationForm(actor_role=request.membership.role))  # type: ignore[attr-defined]
+    return _page(request, InvitationForm(actor=request.membership))  # type: ignore[attr-defined]
 
 
 @require_POST
-@managers_only
+@action_required(Action.TEAM_MANAGE)
 def invitation_create(request: HttpRequest) -> HttpResponse:
-    form = InvitationForm(request.POST, actor_role=request.membership.role)  # type: ignore[attr-defined]
+    form = InvitationForm(request.POST, actor=request.membership)  # type: ignore[attr-defined]
     if not form.is_valid():
         return _page(request, form, status=400)
     email, role = form.cleaned_data["email"], form.cleaned_data["role"]
@@ -146,7 +124,7 @@ def invitation_create(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-@managers_only
+@action_required(Action.TEAM_MANAGE)
 def invitation_resend(request: HttpRequest, uuid: Any) -> HttpResponse:
     invitation = _invitation(request, uuid)
     return _run(
@@ -157,7 +135,7 @@ def invitation_resend(request: HttpRequest, uuid: Any) -> HttpResponse:
 
 
 @require_POST
-@managers_only
+@action_required(Action.TEAM_MANAGE)
 def invitation_revoke(request: HttpRequest, uuid: Any) -> HttpResponse:
     invitation = _invitation(request, uuid)
     return _run(
@@ -168,7 +146,7 @@ def invitation_revoke(request: HttpRequest, uuid: Any) -> HttpResponse:
 
 
 @require_POST
-@managers_only
+@action_required(Action.TEAM_MANAGE)
 def member_role(request: HttpRequest, uuid: Any) -> HttpResponse:
     membership = _member(request, uuid)
     form = RoleForm(request.POST)
@@ -185,7 +163,7 @@ def member_role(request: HttpRequest, uuid: Any) -> HttpResponse:
 
 
 @require_POST
-@managers_only
+@action_required(Action.TEAM_MANAGE)
 def member_remove(request: HttpRequest, uuid: Any) -> HttpResponse:
     membership = _member(request, uuid)
     return _run(
@@ -196,7 +174,7 @@ def member_remove(request: HttpRequest, uuid: Any) -> HttpResponse:
 
 
 @require_POST
-@managers_only
+@action_required(Action.TEAM_MANAGE)
 def ownership_transfer(request: HttpRequest, uuid: Any) -> HttpResponse:
     membership = _member(request, uuid)
     return _run(

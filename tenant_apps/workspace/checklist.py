@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from shared_apps.accounts.models import Invitation, Membership
+from shared_apps.accounts.permissions import Action, can
 from shared_apps.tenants.models import Company
 from tenant_apps.crm.access import crm_access
 from tenant_apps.crm.models import Contact, Deal, Organization
@@ -23,8 +24,6 @@ from tenant_apps.workspace.models import ChecklistDismissal
 
 if TYPE_CHECKING:
     from shared_apps.accounts.models import User
-
-MANAGERS = ("owner", "admin")
 
 
 @dataclass
@@ -65,8 +64,8 @@ def first_steps(*, actor: User, company: Company, role: str) -> Checklist | None
     )
     if row is None or row["dismissed"]:
         return None
-    edits = role != "viewer"
-    manages = role in MANAGERS
+    membership = Membership(user_id=actor.pk, company_id=company.pk, role=role)
+    edits = can(membership, Action.RECORD_CREATE)
     steps = [
         Step(
             "organization",
@@ -87,13 +86,13 @@ def first_steps(*, actor: User, company: Company, role: str) -> Checklist | None
             "teammate",
             _("Invite a teammate"),
             row["teammate"],
-            reverse("team") if manages else None,
+            reverse("team") if can(membership, Action.TEAM_MANAGE) else None,
         ),
         Step(
             "pipeline",
             _("Set up your pipeline"),
             row["pipeline"],
-            reverse("crm:settings_pipelines") if manages else None,
+            reverse("crm:settings_pipelines") if can(membership, Action.CRM_CONFIGURE) else None,
         ),
     ]
     if all(step.done for step in steps):
@@ -104,7 +103,7 @@ def first_steps(*, actor: User, company: Company, role: str) -> Checklist | None
 @transaction.atomic
 def checklist_dismiss(*, actor: User) -> None:
     """Hide the checklist for `actor` in the current company (any member may)."""
-    crm_access(actor=actor, action="view")
+    crm_access(actor=actor, action=Action.CRM_VIEW)
     dismissal, created = ChecklistDismissal.objects.get_or_create(user_id=actor.pk)
     if created:
         audit_record(

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from django.db.models import Q, QuerySet
 
 from shared_apps.accounts.models import Membership
+from shared_apps.accounts.permissions import Action
 from tenant_apps.crm.access import crm_access
 from tenant_apps.crm.models import Activity, Contact, SavedView, Tag
 
@@ -18,7 +19,7 @@ if TYPE_CHECKING:
 def contact_rows(*, actor: User) -> QuerySet[Contact]:
     """Live contacts with owner, organization and tags: the list shows the primary email and
     phone from the contact's own columns (crm.contact_points), not from their tables."""
-    crm_access(actor=actor, action="view")
+    crm_access(actor=actor, action=Action.CRM_VIEW)
     return (
         Contact.objects.filter(deleted_at__isnull=True)
         .select_related("owner", "organization")
@@ -28,7 +29,7 @@ def contact_rows(*, actor: User) -> QuerySet[Contact]:
 
 def activity_list(*, actor: User) -> QuerySet[Activity]:
     """Activities with assignee and linked records (one query)."""
-    crm_access(actor=actor, action="view")
+    crm_access(actor=actor, action=Action.CRM_VIEW)
     return Activity.objects.select_related("assignee", "organization", "contact", "deal")
 
 

@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from shared_apps.accounts.permissions import Action, Authored, NotPermitted, can, can_on_some
 from tenant_apps.crm.access import crm_access, members_among
 from tenant_apps.crm.models import (
     Activity,
@@ -32,7 +33,7 @@ from tenant_apps.crm.services.common import (
 )
 
 if TYPE_CHECKING:
-    from shared_apps.accounts.models import User
+    from shared_apps.accounts.models import Membership, User
 
 _LINKS = ("organization", "contact", "deal")
 
@@ -74,7 +75,7 @@ def activity_create(
     forms offer the current user as their initial value."""
     from tenant_apps.crm.services.common import owner_check
 
-    crm_access(actor=actor, action="create")
+    crm_access(actor=actor, action=Action.RECORD_CREATE)
     activity = Activity(
         kind=kind,
         subject=subject.strip(),
@@ -259,7 +260,7 @@ def _participants_check(
 
 @transaction.atomic
 def activity_mark_done(*, activity: Activity, actor: User, done: bool = True) -> Activity:
-    crm_access(actor=actor, action="edit")
+    crm_access(actor=actor, action=Action.RECORD_EDIT)
     current = Activity.objects.select_for_update().get(pk=activity.pk)
     if current.done == done:
         return current
@@ -296,7 +297,7 @@ def activity_update(*, activity: Activity, actor: User, **changes: object) -> Ac
     reminder. Activities have no version: the last edit wins, and the audit row keeps it."""
     from tenant_apps.crm.services.common import fields_assign, owner_check, text_normalize
 
-    crm_access(actor=actor, action="edit")
+    crm_access(actor=actor, action=Action.RECORD_EDIT)
     current = Activity.objects.select_for_update().get(pk=activity.pk)
     values = dict(changes)
     text_normalize(values, ("subject",))
@@ -328,28 +329,26 @@ def activity_creator_id(activity: Activity) -> int | None:
     )
 
 
-def activity_may_delete(*, activity: Activity, actor: User, role: str) -> bool:
-    """Owners and admins delete any activity; members only those they created."""
-    if role in ("owner", "admin"):
+def activity_may_delete(*, activity: Activity, membership: Membership) -> bool:
+    """Owners and admins delete any activity; members only those they created (whose
+    creator is read only for them)."""
+    if can(membership, Action.ACTIVITY_DELETE):
         return True
-    return role == "member" and activity_creator_id(activity) == actor.pk
+    if not can_on_some(membership, Action.ACTIVITY_DELETE):
+        return False
+    return can(membership, Action.ACTIVITY_DELETE, Authored(activity_creator_id(activity)))
 
 
 @transaction.atomic
 def activity_delete(*, activity: Activity, actor: User) -> None:
     """Delete for good (activities have no bin). Owners and admins may delete any
     activity; a member only one they created themselves."""
-    from django.core.exceptions import PermissionDenied
-    from django.utils.translation import gettext as _
-
-    role = crm_access(actor=actor, action="view")
+    membership = crm_access(actor=actor, action=Action.CRM_VIEW)
     current = Activity.objects.select_for_update().filter(pk=activity.pk).first()
     if current is None:
         return
-    if not activity_may_delete(activity=current, actor=actor, role=role):
-        raise PermissionDenied(
-            _("Only the company's owners and admins, or whoever created it, can delete it.")
-        )
+    if not activity_may_delete(activity=current, membership=membership):
+        raise NotPermitted(Action.ACTIVITY_DELETE)
     created = created_changes(current, ["kind", "subject", "due_at", "assignee", *_LINKS])
     changes = {name: [pair[1], None] for name, pair in created.items()}
     record_audit(actor=actor, action="crm.activity.deleted", target=current, changes=changes)

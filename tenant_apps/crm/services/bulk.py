@@ -16,6 +16,7 @@ from django.db.models import F, Model
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from shared_apps.accounts.permissions import Action
 from tenant_apps.crm.access import crm_access
 from tenant_apps.crm.models import Contact, Deal, Organization, Tag
 from tenant_apps.crm.models.base import RecordModel
@@ -56,7 +57,7 @@ def bulk_owner_assign(
     *, model: type[RecordModel], ids: Sequence[int], owner: User | None, actor: User
 ) -> int:
     """Give every selected record `owner` (None: no owner). Returns how many changed."""
-    crm_access(actor=actor, action="edit")
+    crm_access(actor=actor, action=Action.RECORD_EDIT)
     owner_check({"owner": owner})
     changed: list[tuple[RecordModel, Changes]] = []
     for record in _locked(model, ids):
@@ -82,7 +83,7 @@ def _tag_check(model: type[RecordModel], tag: Tag) -> None:
 
 @transaction.atomic
 def bulk_tag_add(*, model: type[RecordModel], ids: Sequence[int], tag: Tag, actor: User) -> int:
-    crm_access(actor=actor, action="edit")
+    crm_access(actor=actor, action=Action.RECORD_EDIT)
     _tag_check(model, tag)
     records = _locked(model, ids)
     through = model.tags.through  # type: ignore[attr-defined]
@@ -101,7 +102,7 @@ def bulk_tag_add(*, model: type[RecordModel], ids: Sequence[int], tag: Tag, acto
 
 @transaction.atomic
 def bulk_tag_remove(*, model: type[RecordModel], ids: Sequence[int], tag: Tag, actor: User) -> int:
-    crm_access(actor=actor, action="edit")
+    crm_access(actor=actor, action=Action.RECORD_EDIT)
     _tag_check(model, tag)
     records = _locked(model, ids)
     through = model.tags.through  # type: ignore[attr-defined]
@@ -120,7 +121,7 @@ def bulk_tag_remove(*, model: type[RecordModel], ids: Sequence[int], tag: Tag, a
 @transaction.atomic
 def bulk_delete(*, model: type[RecordModel], ids: Sequence[int], actor: User) -> int:
     """Soft delete (restorable for 30 days, like a single delete)."""
-    crm_access(actor=actor, action="delete")
+    crm_access(actor=actor, action=Action.RECORD_DELETE)
     records = _locked(model, ids)  # live and locked: each one is deleted now
     now = timezone.now()
     model._default_manager.filter(pk__in=[r.pk for r in records]).update(
@@ -135,7 +136,7 @@ def bulk_delete(*, model: type[RecordModel], ids: Sequence[int], actor: User) ->
 @transaction.atomic
 def export_record(*, actor: User, model: type[Model], query: str) -> None:
     """Log an export (a bulk read of company data): who, which list, which filters."""
-    crm_access(actor=actor, action="view")
+    crm_access(actor=actor, action=Action.CRM_VIEW)
     AuditEvent.objects.create(
         actor=actor,
         action="crm.export",

@@ -11,6 +11,7 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from shared_apps.accounts.permissions import Action
 from shared_apps.billing.entitlements import company_current, contacts_check
 from tenant_apps.crm.access import crm_access
 from tenant_apps.crm.contact_points import contact_points_refresh
@@ -153,7 +154,7 @@ def contact_create(
     phones: Phones = (),
     **fields: Any,
 ) -> Contact:
-    crm_access(actor=actor, action="create")
+    crm_access(actor=actor, action=Action.RECORD_CREATE)
     values, errors, clean_emails, clean_phones = _prepare(
         {"last_name": last_name, "custom_fields": {}, **fields}, emails, phones
     )
@@ -180,7 +181,7 @@ def contact_update(
     phones: Phones | None = None,
     **changes: Any,
 ) -> Contact:
-    crm_access(actor=actor, action="edit")
+    crm_access(actor=actor, action=Action.RECORD_EDIT)
     current = locked_current(contact, expected_version=expected_version)
     values, errors, clean_emails, clean_phones = _prepare(changes, emails, phones)
     diff = fields_assign(current, values, allowed=CONTACT_FIELDS)
@@ -198,13 +199,13 @@ def contact_update(
 @transaction.atomic
 def contact_delete(*, contact: Contact, actor: User) -> Contact:
     """Soft delete, restorable for 30 days with `contact_restore`."""
-    crm_access(actor=actor, action="delete")
+    crm_access(actor=actor, action=Action.RECORD_DELETE)
     return soft_delete(instance=contact, actor=actor, action="crm.contact.deleted")
 
 
 @transaction.atomic
 def contact_restore(*, contact: Contact, actor: User) -> Contact:
-    crm_access(actor=actor, action="delete")
+    crm_access(actor=actor, action=Action.RECORD_DELETE)
     if contact.deleted_at is not None:  # the bin does not count against the plan's limit
         contacts_check(company=company_current())
     return restore(instance=contact, actor=actor, action="crm.contact.restored")

@@ -17,6 +17,7 @@ from django.db.models import F, Func, TextField, Value
 from django.db.models.functions import Cast
 from django.utils.translation import gettext as _
 
+from shared_apps.accounts.permissions import Action
 from tenant_apps.crm.access import crm_access
 from tenant_apps.crm.models import (
     Contact,
@@ -93,7 +94,7 @@ def custom_field_create(
     position: int | None = None,
 ) -> CustomField:
     """A new field of `entity`, by default after its last field."""
-    crm_access(actor=actor, action="configure")
+    crm_access(actor=actor, action=Action.CRM_CONFIGURE)
     field = CustomField(
         entity=entity, key=key.strip().lower(), label=label.strip(), type=type, required=required
     )
@@ -140,7 +141,7 @@ def custom_field_update(
 ) -> CustomField:
     """Change label, required, choices or position. Values already stored that are no
     longer among the choices stay in the records until they are next edited."""
-    crm_access(actor=actor, action="configure")
+    crm_access(actor=actor, action=Action.CRM_CONFIGURE)
     current = CustomField.objects.select_for_update().get(pk=field.pk)
     diff: dict[str, list[Any]] = {}
 
@@ -171,7 +172,7 @@ def custom_field_delete(*, field: CustomField, actor: User) -> int:
     """Delete the definition and remove its values from every record of its type (deleted
     ones too). Returns how many records had a value. Records keep their version: removing
     a value nobody can see any more is not an edit anyone could conflict with."""
-    crm_access(actor=actor, action="configure")
+    crm_access(actor=actor, action=Action.CRM_CONFIGURE)
     current = CustomField.objects.select_for_update().get(pk=field.pk)
     model = _RECORDS[current.entity]
     key = current.key

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 
+from shared_apps.accounts.permissions import Action
 from tenant_apps.crm.access import crm_access
 from tenant_apps.crm.models import (
     Contact,
@@ -173,7 +174,7 @@ def deal_create(
 ) -> Deal:
     """A deal in `stage` (by default the pipeline's first stage). The status follows the
     stage's won/lost markers unless `status` is given."""
-    crm_access(actor=actor, action="create")
+    crm_access(actor=actor, action=Action.RECORD_CREATE)
     if stage is None:
         stage = pipeline.stages.order_by("position").first()
     values, errors = _prepare(
@@ -211,7 +212,7 @@ def deal_update(
     """Edit fields. A new stage (or pipeline) goes through the same rules as
     `deal_move_stage`: the status follows the stage (unless `status` is given too) and
     `stage_changed_at` is set."""
-    crm_access(actor=actor, action="edit")
+    crm_access(actor=actor, action=Action.RECORD_EDIT)
     current = locked_current(deal, expected_version=expected_version)
     old_status = current.status
     values, errors = _prepare(changes)
@@ -258,7 +259,7 @@ def deal_move_stage(
     A move to a lost stage needs one of the company's lost reasons (`lost_reason_choice`)
     when the company keeps a list, plus optional free text (`lost_reason`); a move out of
     the lost state clears both."""
-    crm_access(actor=actor, action="edit")
+    crm_access(actor=actor, action=Action.RECORD_EDIT)
     current = locked_current(
         deal,
         expected_version=(
@@ -310,11 +311,11 @@ def deal_move_stage(
 @transaction.atomic
 def deal_delete(*, deal: Deal, actor: User) -> Deal:
     """Soft delete, restorable for 30 days with `deal_restore`."""
-    crm_access(actor=actor, action="delete")
+    crm_access(actor=actor, action=Action.RECORD_DELETE)
     return soft_delete(instance=deal, actor=actor, action="crm.deal.deleted")
 
 
 @transaction.atomic
 def deal_restore(*, deal: Deal, actor: User) -> Deal:
-    crm_access(actor=actor, action="delete")
+    crm_access(actor=actor, action=Action.RECORD_DELETE)
     return restore(instance=deal, actor=actor, action="crm.deal.restored")

@@ -13,6 +13,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from shared_apps.accounts.permissions import Action
 from tenant_apps.crm.access import crm_access
 from tenant_apps.crm.models import LostReason
 from tenant_apps.crm.services.common import fields_assign, full_clean, record_audit
@@ -49,7 +50,7 @@ def _name(name: str) -> str:
 
 @transaction.atomic
 def lost_reason_create(*, actor: User, name: str) -> LostReason:
-    crm_access(actor=actor, action="configure")
+    crm_access(actor=actor, action=Action.CRM_CONFIGURE)
     last = LostReason.objects.aggregate(last=Max("position"))["last"] or 0
     reason = LostReason(name=_name(name), position=last + 1)
     full_clean(reason)
@@ -66,7 +67,7 @@ def lost_reason_create(*, actor: User, name: str) -> LostReason:
 @transaction.atomic
 def lost_reason_update(*, reason: LostReason, actor: User, name: str) -> LostReason:
     """Rename a reason (deals that use it show the new name)."""
-    crm_access(actor=actor, action="configure")
+    crm_access(actor=actor, action=Action.CRM_CONFIGURE)
     current = LostReason.objects.select_for_update().get(pk=reason.pk)
     diff = fields_assign(current, {"name": _name(name)}, allowed=["name"])
     full_clean(current)
@@ -79,7 +80,7 @@ def lost_reason_update(*, reason: LostReason, actor: User, name: str) -> LostRea
 @transaction.atomic
 def lost_reason_delete(*, reason: LostReason, actor: User) -> bool:
     """Delete an unused reason, archive one that deals use. True when it was deleted."""
-    crm_access(actor=actor, action="configure")
+    crm_access(actor=actor, action=Action.CRM_CONFIGURE)
     current = LostReason.objects.select_for_update().get(pk=reason.pk)
     if current.deals.exists():
         if not current.archived:
@@ -105,7 +106,7 @@ def lost_reason_delete(*, reason: LostReason, actor: User) -> bool:
 @transaction.atomic
 def lost_reason_restore(*, reason: LostReason, actor: User) -> LostReason:
     """Offer an archived reason again."""
-    crm_access(actor=actor, action="configure")
+    crm_access(actor=actor, action=Action.CRM_CONFIGURE)
     current = LostReason.objects.select_for_update().get(pk=reason.pk)
     if current.archived:
         current.archived = False

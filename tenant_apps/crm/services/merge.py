@@ -23,6 +23,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from shared_apps.accounts.permissions import Action
 from tenant_apps.crm.access import crm_access
 from tenant_apps.crm.contact_points import contact_points_refresh
 from tenant_apps.crm.merge_plan import CUSTOM, default_take, dropped_values, merge_fields
@@ -216,7 +217,7 @@ def contact_merge(
     default those only `other` has a value for); the survivor's other values stay and
     `other`'s are dropped (listed in the audit row). `expected_versions` (survivor's,
     other's) refuses a merge chosen on stale values."""
-    crm_access(actor=actor, action="delete")
+    crm_access(actor=actor, action=Action.RECORD_MERGE)
     survivor, other = _lock_pair(survivor, other, expected_versions)
     changes, dropped = _take(survivor, other, take)
     moved: dict[str, list[Any]] = {}
@@ -250,7 +251,7 @@ def organization_merge(
     default those only `other` has a value for); the survivor's other values stay and
     `other`'s are dropped (listed in the audit row). `expected_versions` (survivor's,
     other's) refuses a merge chosen on stale values."""
-    crm_access(actor=actor, action="delete")
+    crm_access(actor=actor, action=Action.RECORD_MERGE)
     survivor, other = _lock_pair(survivor, other, expected_versions)
     changes, dropped = _take(survivor, other, take)
     moved: dict[str, list[Any]] = {}

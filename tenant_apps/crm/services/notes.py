@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from shared_apps.accounts.permissions import Action
 from tenant_apps.crm.access import crm_access
 from tenant_apps.crm.models import Contact, Deal, Note, Organization
 from tenant_apps.crm.sanitize import note_clean
@@ -42,7 +43,7 @@ def note_create(
     contact: Contact | None = None,
     deal: Deal | None = None,
 ) -> Note:
-    crm_access(actor=actor, action="create")
+    crm_access(actor=actor, action=Action.RECORD_CREATE)
     note = Note(
         body=_body(body), pinned=pinned, organization=organization, contact=contact, deal=deal
     )
@@ -60,7 +61,7 @@ def note_create(
 
 @transaction.atomic
 def note_update(*, note: Note, actor: User, body: str) -> Note:
-    crm_access(actor=actor, action="edit")
+    crm_access(actor=actor, action=Action.RECORD_EDIT)
     current = Note.objects.select_for_update().get(pk=note.pk)
     new = _body(body)
     if new == current.body:
@@ -77,7 +78,7 @@ def note_update(*, note: Note, actor: User, body: str) -> Note:
 
 @transaction.atomic
 def note_pin(*, note: Note, actor: User, pinned: bool = True) -> Note:
-    crm_access(actor=actor, action="edit")
+    crm_access(actor=actor, action=Action.RECORD_EDIT)
     current = Note.objects.select_for_update().get(pk=note.pk)
     if current.pinned == pinned:
         return current
@@ -95,7 +96,7 @@ def note_pin(*, note: Note, actor: User, pinned: bool = True) -> Note:
 @transaction.atomic
 def note_delete(*, note: Note, actor: User) -> None:
     """Deleted for good; the audit row keeps the text and what it was attached to."""
-    crm_access(actor=actor, action="edit")
+    crm_access(actor=actor, action=Action.RECORD_EDIT)
     current = Note.objects.select_for_update().filter(pk=note.pk).first()
     if current is None:
         return

@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from shared_apps.accounts.models import Membership
+from shared_apps.accounts.permissions import Action
 from shared_apps.notifications.services import email_enqueue
 from shared_apps.tenants.db import connection
 from shared_apps.tenants.models import Company
@@ -144,7 +145,7 @@ def task_reminders_send(*, now: datetime.datetime | None = None) -> int:
 @transaction.atomic
 def notification_mark_read(*, notification: Notification, actor: User) -> Notification:
     """Mark one of the actor's own notifications read (someone else's is not found)."""
-    crm_access(actor=actor, action="view")
+    crm_access(actor=actor, action=Action.CRM_VIEW)
     current = Notification.objects.select_for_update().get(pk=notification.pk, recipient=actor)
     if current.read_at is None:
         current.read_at = timezone.now()
@@ -155,7 +156,7 @@ def notification_mark_read(*, notification: Notification, actor: User) -> Notifi
 @transaction.atomic
 def notification_mark_all_read(*, actor: User) -> int:
     """Mark every unread notification of the actor read; returns how many."""
-    crm_access(actor=actor, action="view")
+    crm_access(actor=actor, action=Action.CRM_VIEW)
     now = timezone.now()
     return Notification.objects.filter(recipient=actor, read_at__isnull=True).update(
         read_at=now, updated_at=now

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 
+from shared_apps.accounts.permissions import Action
 from tenant_apps.crm.access import crm_access
 from tenant_apps.crm.models import CustomFieldEntity, Organization
 from tenant_apps.crm.services.common import (
@@ -76,7 +77,7 @@ def _prepare(values: dict[str, Any]) -> tuple[dict[str, Any], ErrorDict]:
 
 @transaction.atomic
 def organization_create(*, actor: User, name: str, **fields: Any) -> Organization:
-    crm_access(actor=actor, action="create")
+    crm_access(actor=actor, action=Action.RECORD_CREATE)
     values, errors = _prepare({"name": name, "custom_fields": {}, **fields})
     organization = Organization()
     fields_assign(organization, values, allowed=ORGANIZATION_FIELDS)
@@ -95,7 +96,7 @@ def organization_create(*, actor: User, name: str, **fields: Any) -> Organizatio
 def organization_update(
     *, organization: Organization, actor: User, expected_version: int, **changes: Any
 ) -> Organization:
-    crm_access(actor=actor, action="edit")
+    crm_access(actor=actor, action=Action.RECORD_EDIT)
     current = locked_current(organization, expected_version=expected_version)
     values, errors = _prepare(changes)
     diff = fields_assign(current, values, allowed=ORGANIZATION_FIELDS)
@@ -111,11 +112,11 @@ def organization_update(
 @transaction.atomic
 def organization_delete(*, organization: Organization, actor: User) -> Organization:
     """Soft delete, restorable for 30 days with `organization_restore`."""
-    crm_access(actor=actor, action="delete")
+    crm_access(actor=actor, action=Action.RECORD_DELETE)
     return soft_delete(instance=organization, actor=actor, action="crm.organization.deleted")
 
 
 @transaction.atomic
 def organization_restore(*, organization: Organization, actor: User) -> Organization:
-    crm_access(actor=actor, action="delete")
+    crm_access(actor=actor, action=Action.RECORD_DELETE)
     return restore(instance=organization, actor=actor, action="crm.organization.restored")

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from shared_apps.accounts.permissions import Action
 from tenant_apps.crm.access import crm_access
 from tenant_apps.crm.models import Deal, Pipeline, Stage
 from tenant_apps.crm.services.common import (
@@ -29,7 +30,7 @@ if TYPE_CHECKING:
 @transaction.atomic
 def pipeline_create(*, actor: User, name: str, is_default: bool = False) -> Pipeline:
     """A new pipeline; made the default, it takes over from the previous default."""
-    crm_access(actor=actor, action="configure")
+    crm_access(actor=actor, action=Action.CRM_CONFIGURE)
     pipeline = Pipeline(name=name.strip(), is_default=is_default)
     full_clean(pipeline, exclude=["is_default"])
     if is_default:
@@ -64,7 +65,7 @@ def stage_create(
     position: int | None = None,
 ) -> Stage:
     """A stage of `pipeline`, by default after its last stage."""
-    crm_access(actor=actor, action="configure")
+    crm_access(actor=actor, action=Action.CRM_CONFIGURE)
     Pipeline.objects.select_for_update().filter(pk=pipeline.pk).first()  # serialise positions
     if position is None:
         last = pipeline.stages.aggregate(last=Max("position"))["last"]
@@ -97,7 +98,7 @@ def _pipeline_locked(pipeline: Pipeline) -> Pipeline:
 @transaction.atomic
 def pipeline_update(*, pipeline: Pipeline, actor: User, name: str) -> Pipeline:
     """Rename a pipeline."""
-    crm_access(actor=actor, action="configure")
+    crm_access(actor=actor, action=Action.CRM_CONFIGURE)
     current = _pipeline_locked(pipeline)
     diff = fields_assign(current, {"name": name.strip()}, allowed=["name"])
     full_clean(current, exclude=["is_default"])
@@ -111,7 +112,7 @@ def pipeline_update(*, pipeline: Pipeline, actor: User, name: str) -> Pipeline:
 def pipeline_set_default(*, pipeline: Pipeline, actor: User) -> Pipeline:
     """Make `pipeline` the default (new deals start there); the previous default stops
     being one."""
-    crm_access(actor=actor, action="configure")
+    crm_access(actor=actor, action=Action.CRM_CONFIGURE)
     locked = list(Pipeline.objects.select_for_update().filter(is_default=True))
     current = _pipeline_locked(pipeline)
     if current.is_default:
@@ -140,7 +141,7 @@ def pipeline_set_default(*, pipeline: Pipeline, actor: User) -> Pipeline:
 def pipeline_delete(*, pipeline: Pipeline, actor: User) -> None:
     """Delete a pipeline and its stages. Refused while it has deals (deleted ones in the
     bin count too: they can be restored), while it is the default, or when it is the last."""
-    crm_access(actor=actor, action="configure")
+    crm_access(actor=actor, action=Action.CRM_CONFIGURE)
     current = _pipeline_locked(pipeline)
     deals = Deal.objects.filter(pipeline=current).count()
     if deals:
@@ -176,7 +177,7 @@ _STAGE_FIELDS = ("name", "win_probability", "is_won", "is_lost")
 def stage_update(*, stage: Stage, actor: User, **changes: Any) -> Stage:
     """Rename a stage, change its win probability or its won/lost marker. The deals in a
     stage whose marker changes take the status it now implies (as a move would)."""
-    crm_access(actor=actor, action="configure")
+    crm_access(actor=actor, action=Action.CRM_CONFIGURE)
     _pipeline_locked(stage.pipeline)
     current = Stage.objects.select_for_update().get(pk=stage.pk)
     values = dict(changes)
@@ -203,7 +204,7 @@ def stage_update(*, stage: Stage, actor: User, **changes: Any) -> Stage:
 @transaction.atomic
 def stage_move(*, stage: Stage, actor: User, direction: str) -> Stage:
     """Swap a stage with its neighbour before (`"up"`) or after (`"down"`) it."""
-    crm_access(actor=actor, action="configure")
+    crm_access(actor=actor, action=Action.CRM_CONFIGURE)
     if direction not in ("up", "down"):
         raise ValidationError({"direction": _("Move a stage up or down.")})
     _pipeline_locked(stage.pipeline)
@@ -239,7 +240,7 @@ def stage_delete(*, stage: Stage, actor: User, move_to: Stage | None = None) -> 
     """Delete a stage. Its deals (deleted ones too) must go somewhere: to `move_to`, another
     stage of the same pipeline, and take that stage's status. A pipeline keeps at least one
     stage."""
-    crm_access(actor=actor, action="configure")
+    crm_access(actor=actor, action=Action.CRM_CONFIGURE)
     _pipeline_locked(stage.pipeline)
     current = Stage.objects.get(pk=stage.pk)
     if not Stage.objects.filter(pipeline_id=current.pipeline_id).exclude(pk=current.pk).exists():

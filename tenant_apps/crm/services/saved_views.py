@@ -11,10 +11,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from shared_apps.accounts.permissions import Action, require
 from tenant_apps.crm.access import crm_access
 from tenant_apps.crm.models import SavedView
 from tenant_apps.crm.services.common import created_changes, full_clean, record_audit
@@ -23,7 +24,6 @@ if TYPE_CHECKING:
     from shared_apps.accounts.models import User
 
 Query = Mapping[str, Sequence[str]]
-_MANAGERS = ("owner", "admin")
 
 
 def _name_clean(name: str) -> str:
@@ -58,7 +58,7 @@ def _query_clean(query: Query) -> dict[str, list[str]]:
 def saved_view_create(
     *, actor: User, entity: str, name: str, query: Query, shared: bool = False
 ) -> SavedView:
-    crm_access(actor=actor, action="create" if shared else "view")
+    crm_access(actor=actor, action=Action.SAVED_VIEW_SHARE if shared else Action.CRM_VIEW)
     view = SavedView(
         entity=entity, name=_name_clean(name), owner=actor, shared=shared, query=_query_clean(query)
     )
@@ -76,10 +76,9 @@ def saved_view_create(
 
 @transaction.atomic
 def saved_view_rename(*, view: SavedView, actor: User, name: str) -> SavedView:
-    crm_access(actor=actor, action="view")
+    membership = crm_access(actor=actor, action=Action.CRM_VIEW)
     current = SavedView.objects.select_for_update().get(pk=view.pk)
-    if current.owner_id != actor.pk:
-        raise PermissionDenied(_("Only the person who saved a view can rename it."))
+    require(membership, Action.SAVED_VIEW_RENAME, current)
     old = current.name
     current.name = _name_clean(name)
     if current.name == old:
@@ -98,12 +97,9 @@ def saved_view_rename(*, view: SavedView, actor: User, name: str) -> SavedView:
 
 @transaction.atomic
 def saved_view_delete(*, view: SavedView, actor: User) -> None:
-    role = crm_access(actor=actor, action="view")
+    membership = crm_access(actor=actor, action=Action.CRM_VIEW)
     current = SavedView.objects.select_for_update().get(pk=view.pk)
-    if current.owner_id != actor.pk and not (current.shared and role in _MANAGERS):
-        raise PermissionDenied(
-            _("Only its owner, or an admin for a shared view, can delete this view.")
-        )
+    require(membership, Action.SAVED_VIEW_DELETE, current)
     record_audit(
         actor=actor,
         action="crm.saved_view.deleted",

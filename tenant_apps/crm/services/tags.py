@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from shared_apps.accounts.permissions import Action
 from tenant_apps.crm.access import crm_access
 from tenant_apps.crm.models import Contact, Organization, Tag
 from tenant_apps.crm.services.common import fields_assign, full_clean, record_audit, validate_all
@@ -37,7 +38,7 @@ def _tag_get_or_create(*, name: str, actor: User) -> Tag:
 
 @transaction.atomic
 def tag_add(*, target: Taggable, name: str, actor: User) -> Tag:
-    crm_access(actor=actor, action="edit")
+    crm_access(actor=actor, action=Action.RECORD_EDIT)
     tag = _tag_get_or_create(name=name, actor=actor)
     if not target.tags.filter(pk=tag.pk).exists():
         target.tags.add(tag)
@@ -52,7 +53,7 @@ def tag_add(*, target: Taggable, name: str, actor: User) -> Tag:
 
 @transaction.atomic
 def tag_remove(*, target: Taggable, tag: Tag, actor: User) -> None:
-    crm_access(actor=actor, action="edit")
+    crm_access(actor=actor, action=Action.RECORD_EDIT)
     if target.tags.filter(pk=tag.pk).exists():
         target.tags.remove(tag)
         record_audit(
@@ -80,7 +81,7 @@ def _tag_check(tag: Tag) -> None:
 @transaction.atomic
 def tag_create(*, actor: User, name: str, color: str = DEFAULT_COLOR) -> Tag:
     """A tag from the settings page (`tag_add` also creates tags on the fly)."""
-    crm_access(actor=actor, action="configure")
+    crm_access(actor=actor, action=Action.CRM_CONFIGURE)
     tag = Tag(name=_name_clean(name), color=color.strip().lower())
     _tag_check(tag)
     tag.save()
@@ -96,7 +97,7 @@ def tag_create(*, actor: User, name: str, color: str = DEFAULT_COLOR) -> Tag:
 @transaction.atomic
 def tag_update(*, tag: Tag, actor: User, name: str, color: str) -> Tag:
     """Rename or recolour a tag."""
-    crm_access(actor=actor, action="configure")
+    crm_access(actor=actor, action=Action.CRM_CONFIGURE)
     current = Tag.objects.select_for_update().get(pk=tag.pk)
     diff = fields_assign(
         current,
@@ -113,7 +114,7 @@ def tag_update(*, tag: Tag, actor: User, name: str, color: str) -> Tag:
 @transaction.atomic
 def tag_delete(*, tag: Tag, actor: User) -> None:
     """Delete a tag; it comes off every organization and contact that had it."""
-    crm_access(actor=actor, action="configure")
+    crm_access(actor=actor, action=Action.CRM_CONFIGURE)
     current = Tag.objects.select_for_update().get(pk=tag.pk)
     organizations = current.organizations.count()
     contacts = current.contacts.count()

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
+from shared_apps.accounts.permissions import Action
 from tenant_apps.crm.access import crm_access
 from tenant_apps.crm.models import Deal, LostReason, Stage
 from tenant_apps.crm.services.deals import LOST_REASON_MAX, deal_move_stage
@@ -93,7 +94,7 @@ def deal_mark_lost(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404
     action = reverse("crm:deal_mark_lost", args=[deal.pk])
     if request.method == "GET":
-        crm_access(actor=request.user, action="edit")  # type: ignore[arg-type]
+        crm_access(actor=request.user, action=Action.RECORD_EDIT)  # type: ignore[arg-type]
         context = ask_context(deal=deal, stage=stage, version=deal.version, owner="")
         return render(request, "crm/board/lost_reason.html", {**context, "action": action})
     form = MarkLostForm(request.POST)

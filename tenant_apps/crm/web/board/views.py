@@ -21,6 +21,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from shared_apps.accounts.permissions import Action, can
 from tenant_apps.crm import board as selectors
 from tenant_apps.crm.board import Card
 from tenant_apps.crm.models import Deal, Stage
@@ -36,8 +37,7 @@ def _user(request: HttpRequest) -> User:
 
 
 def _can_edit(request: HttpRequest) -> bool:
-    membership = getattr(request, "membership", None)
-    return membership is not None and membership.role != "viewer"
+    return can(getattr(request, "membership", None), Action.RECORD_EDIT)
 
 
 def _owner_param(request: HttpRequest, value: str | None) -> tuple[str, int | None]:

@@ -8,7 +8,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from shared_apps.accounts.models import Membership, User
+from shared_apps.accounts.models import User
+from shared_apps.accounts.permission_views import action_required
+from shared_apps.accounts.permissions import Action
 from shared_apps.tenants.models import Company
 from tenant_apps.crm.final_export import (
     ExportLinkInvalid,
@@ -17,20 +19,13 @@ from tenant_apps.crm.final_export import (
 )
 from tenant_apps.history.services import audit_record
 
-ALLOWED_ROLES = (Membership.Role.OWNER, Membership.Role.ADMIN)
-
 
 @require_GET
+@action_required(Action.FINAL_EXPORT)
 def final_export(request: HttpRequest, token: str) -> HttpResponse | FileResponse:
     company = request.tenant  # type: ignore[attr-defined]
     assert isinstance(company, Company)
     assert isinstance(request.user, User)
-    if request.membership.role not in ALLOWED_ROLES:  # type: ignore[attr-defined]
-        return HttpResponse(
-            _("Only the company's owners and admins can download the final export."),
-            status=403,
-            content_type="text/plain; charset=utf-8",
-        )
     try:
         final_export_token_check(token, company=company)
     except ExportLinkInvalid as exc:

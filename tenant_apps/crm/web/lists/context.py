@@ -18,6 +18,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 
 from shared_apps.accounts.models import User
+from shared_apps.accounts.permissions import Action, Member, can
 from tenant_apps.crm.listing import keyset
 from tenant_apps.crm.listing.columns import Column, text
 from tenant_apps.crm.listing.entities import (
@@ -31,19 +32,21 @@ from tenant_apps.crm.listing.filters import NumberField
 from tenant_apps.crm.listing.query import PAGE_SIZES, PAGING_PARAMS, VIEW_PARAMS, ListState
 from tenant_apps.crm.models import SavedView
 
-_EDITORS = ("member", "admin", "owner")
-_MANAGERS = ("admin", "owner")
+_BULK_ACTIONS = {
+    BULK_OWNER: Action.RECORD_EDIT,
+    BULK_TAG_ADD: Action.RECORD_EDIT,
+    BULK_TAG_REMOVE: Action.RECORD_EDIT,
+    BULK_DELETE: Action.RECORD_DELETE,
+}
 
 
-def role_actions(spec: ListSpec, role: str) -> list[str]:
-    """The bulk actions of the list that `role` may run (the services check again)."""
-    allowed = {
-        BULK_OWNER: role in _EDITORS,
-        BULK_TAG_ADD: role in _EDITORS,
-        BULK_TAG_REMOVE: role in _EDITORS,
-        BULK_DELETE: role in _MANAGERS,
-    }
-    return [a for a in spec.bulk_actions if allowed[a]]
+def bulk_action_permission(action: str) -> Action:
+    return _BULK_ACTIONS[action]
+
+
+def role_actions(spec: ListSpec, membership: Member | None) -> list[str]:
+    """The bulk actions of the list that `membership` may run (the services check again)."""
+    return [a for a in spec.bulk_actions if can(membership, _BULK_ACTIONS[a])]
 
 
 def _url(path: str, params: QueryDict, **changes: str | None) -> str:

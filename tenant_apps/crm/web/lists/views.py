@@ -92,6 +92,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from shared_apps.accounts.models import User
+from shared_apps.accounts.permissions import Action, NotPermitted, can
 from tenant_apps.crm.listing import query as lq
 from tenant_apps.crm.listing.entities import SPECS, ListSpec
 from tenant_apps.crm.listing.export import csv_lines
@@ -99,7 +100,7 @@ from tenant_apps.crm.listing.selectors import member_choices, saved_views_visibl
 from tenant_apps.crm.models import SavedView
 from tenant_apps.crm.services import bulk, saved_views
 from tenant_apps.crm.web.lists import forms as lf
-from tenant_apps.crm.web.lists.context import page_context, role_actions
+from tenant_apps.crm.web.lists.context import bulk_action_permission, page_context, role_actions
 
 
 def _actor(request: HttpRequest) -> User:
@@ -125,19 +126,18 @@ def _render(
     qs = lq.rows_filtered(state, actor=actor)
     total = qs.count()
     page = lq.page_read(state, qs, request.GET, total=total)
-    role = request.membership.role  # type: ignore[attr-defined]
-    actions = role_actions(spec, role)
+    membership = request.membership  # type: ignore[attr-defined]
+    actions = role_actions(spec, membership)
     views = list(saved_views_visible(actor=actor, entity=spec.entity))
     forms = forms or {}
     context = page_context(request, state, page, total=total, views=views, actor=actor)
     context.update(
-        role=role,
         refusal=refusal,
         bulk_form=forms.get("bulk")
         or (lf.BulkForm(actions=actions, members=members) if actions else None),
         save_form=forms.get("save") or lf.SavedViewForm(),
         rename_form=forms.get("rename"),
-        can_share=role != "viewer",
+        can_share=can(membership, Action.SAVED_VIEW_SHARE),
     )
     if status is None:
         invalid = state.has_errors or any(f.is_bound and f.errors for f in forms.values())
@@ -151,9 +151,9 @@ def _back(request: HttpRequest) -> HttpResponseRedirect:
 
 def _bulk(request: HttpRequest, spec: ListSpec) -> HttpResponse:
     actor = _actor(request)
-    actions = role_actions(spec, request.membership.role)  # type: ignore[attr-defined]
+    actions = role_actions(spec, request.membership)  # type: ignore[attr-defined]
     if not actions:
-        raise PermissionDenied(_("Your role cannot do this."))
+        raise NotPermitted(Action.RECORD_EDIT)
     members = member_choices(company_id=request.tenant.pk)  # type: ignore[attr-defined]
     all_actions = list(spec.bulk_actions)
     form = lf.BulkForm(request.POST, actions=all_actions, members=members)
@@ -161,7 +161,7 @@ def _bulk(request: HttpRequest, spec: ListSpec) -> HttpResponse:
         return _render(request, spec, forms={"bulk": form})
     action = form.cleaned_data["action"]
     if action not in actions:
-        raise PermissionDenied(_("Your role cannot do this."))
+        raise NotPermitted(bulk_action_permission(action))
     model = bulk.BULK_MODELS[spec.entity]
     ids = form.cleaned_data["ids"]
     run: dict[str, Callable[[], int]] = {

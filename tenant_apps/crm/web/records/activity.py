@@ -20,11 +20,13 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from shared_apps.accounts.permission_views import action_required
+from shared_apps.accounts.permissions import Action
 from tenant_apps.crm.models import Activity, ActivityKind, Note
 from tenant_apps.crm.services.activities import activity_create, activity_delete
 from tenant_apps.crm.services.notes import note_create, note_delete, note_pin, note_update
 from tenant_apps.crm.timeline import record_timeline
-from tenant_apps.crm.web.records.access import actor, editors_only
+from tenant_apps.crm.web.records.access import actor
 from tenant_apps.crm.web.records.activity_forms import ActivityForm, make_form
 from tenant_apps.crm.web.records.forms import NoteForm, member_choices
 from tenant_apps.crm.web.records.kinds import KINDS, Kind
@@ -72,7 +74,7 @@ _ADDED: dict[str, Callable[[], str]] = {
 
 
 @require_POST
-@editors_only
+@action_required(Action.RECORD_EDIT)
 def activity_add(
     request: HttpRequest, pk: int, *, kind: Kind, activity_kind: str = ActivityKind.TASK
 ) -> HttpResponse:
@@ -104,7 +106,7 @@ def activity_add(
 
 
 @require_POST
-@editors_only
+@action_required(Action.RECORD_EDIT)
 def note_add(request: HttpRequest, pk: int, *, kind: Kind) -> HttpResponse:
     record = _live(kind, request, pk)
     form = NoteForm(request.POST)
@@ -139,7 +141,7 @@ def _back(request: HttpRequest, note: Note | Activity) -> HttpResponse:
     return redirect("/")
 
 
-@editors_only
+@action_required(Action.RECORD_EDIT)
 def note_edit(request: HttpRequest, pk: int) -> HttpResponse:
     note = _note(pk)
     form = NoteForm(request.POST if request.method == "POST" else None, initial={"body": note.body})
@@ -159,7 +161,7 @@ def note_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@editors_only
+@action_required(Action.RECORD_EDIT)
 def note_pin_toggle(request: HttpRequest, pk: int) -> HttpResponse:
     note = _note(pk)
     note_pin(note=note, actor=actor(request), pinned=request.POST.get("pinned") == "1")
@@ -167,7 +169,7 @@ def note_pin_toggle(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@editors_only
+@action_required(Action.RECORD_EDIT)
 def note_remove(request: HttpRequest, pk: int) -> HttpResponse:
     note = _note(pk)
     note_delete(note=note, actor=actor(request))
@@ -176,7 +178,7 @@ def note_remove(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@editors_only
+@action_required(Action.RECORD_EDIT)
 def activity_remove(request: HttpRequest, pk: int) -> HttpResponse:
     """Delete a logged call, meeting or email (or a task) from the timeline: owners and
     admins any, a member those they created (the service refuses the rest: 403)."""

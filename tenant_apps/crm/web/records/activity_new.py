@@ -13,9 +13,11 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from shared_apps.accounts.permission_views import action_required
+from shared_apps.accounts.permissions import Action
 from tenant_apps.crm.models import ActivityKind
 from tenant_apps.crm.services.activities import activity_create
-from tenant_apps.crm.web.records.access import actor, editors_only
+from tenant_apps.crm.web.records.access import actor
 from tenant_apps.crm.web.records.activity_forms import FORMS, make_form
 from tenant_apps.crm.web.records.forms import member_choices
 from tenant_apps.crm.web.tasks.forms import RecordPickerForm
@@ -29,7 +31,7 @@ _LOGGED: dict[str, Callable[[], str]] = {
 }
 
 
-@editors_only
+@action_required(Action.RECORD_EDIT)
 def activity_new(request: HttpRequest) -> HttpResponse:
     user = actor(request)
     posted = request.method == "POST"

@@ -26,6 +26,8 @@ from django.template.response import TemplateResponse
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
+from shared_apps.accounts.permission_views import action_required
+from shared_apps.accounts.permissions import Action
 from tenant_apps.crm.duplicates import contact_duplicates, organization_duplicates
 from tenant_apps.crm.merge_plan import (
     CUSTOM,
@@ -38,7 +40,7 @@ from tenant_apps.crm.merge_plan import (
 )
 from tenant_apps.crm.models import Contact, CustomField
 from tenant_apps.crm.search import MAX_QUERY_LENGTH, QueryTooLong, search
-from tenant_apps.crm.web.records.access import actor, managers_only
+from tenant_apps.crm.web.records.access import actor
 from tenant_apps.crm.web.records.kinds import Kind
 
 PICKER_LIMIT = 10
@@ -227,7 +229,7 @@ def _pick(kind: Kind, request: HttpRequest, record: Any, context: dict[str, Any]
     return _page(request, context, status)
 
 
-@managers_only
+@action_required(Action.RECORD_MERGE)
 def record_merge(request: HttpRequest, pk: int, *, kind: Kind) -> HttpResponse:
     if kind.merge is None:
         raise Http404

@@ -18,19 +18,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from shared_apps.accounts.models import Membership
+from shared_apps.accounts.permission_views import action_required
+from shared_apps.accounts.permissions import Action, can
 from tenant_apps.crm.duplicates import contact_duplicates, organization_duplicates
 from tenant_apps.crm.models import Contact, CustomField, Organization
 from tenant_apps.crm.services.common import RESTORE_WINDOW
 from tenant_apps.crm.timeline import record_timeline, timeline_filters
-from tenant_apps.crm.web.records.access import (
-    EDITORS,
-    MANAGERS,
-    actor,
-    editors_only,
-    managers_only,
-    role,
-    viewers,
-)
+from tenant_apps.crm.web.records.access import actor
 from tenant_apps.crm.web.records.activity_forms import ActivityForm, blank_forms
 from tenant_apps.crm.web.records.forms import (
     ContactForm,
@@ -81,7 +76,7 @@ def _values(kind: Kind, form: RecordForm, initial_status: str | None = None) -> 
     return form.service_values()  # type: ignore[attr-defined]
 
 
-@editors_only
+@action_required(Action.RECORD_EDIT)
 def record_create(request: HttpRequest, *, kind: Kind) -> HttpResponse:
     initial: dict[str, Any] = {}
     if kind.name == "deal":
@@ -103,7 +98,11 @@ def record_create(request: HttpRequest, *, kind: Kind) -> HttpResponse:
             else:
                 messages.success(request, _("Saved."))
                 merge_with = request.POST.get("merge_with", "")
-                if kind.merge is not None and merge_with.isdigit() and role(request) in MANAGERS:
+                if (
+                    kind.merge is not None
+                    and merge_with.isdigit()
+                    and can(_member(request), Action.RECORD_MERGE)
+                ):
                     # "Create and merge" in the duplicate warning: the merge page preselects
                     # what stays; nothing is merged before the user confirms there
                     url = reverse(kind.merge_url, args=[record.pk])
@@ -117,7 +116,7 @@ def record_create(request: HttpRequest, *, kind: Kind) -> HttpResponse:
             "form": form,
             "title": kind.title_new,
             "duplicates": duplicates,
-            "can_merge": kind.merge is not None and role(request) in MANAGERS,
+            "can_merge": kind.merge is not None and can(_member(request), Action.RECORD_MERGE),
         },
         status=409 if duplicates else 200,
     )
@@ -145,7 +144,7 @@ def _live(kind: Kind, request: HttpRequest, pk: int) -> Any:
     return record
 
 
-@editors_only
+@action_required(Action.RECORD_EDIT)
 def record_edit(request: HttpRequest, pk: int, *, kind: Kind) -> HttpResponse:
     record = _live(kind, request, pk)
     initial = initial_values(record)
@@ -202,7 +201,7 @@ def _list_sizes(record: Any) -> dict[str, int]:
     return {}
 
 
-@viewers
+@action_required(Action.CRM_VIEW)
 def record_detail(request: HttpRequest, pk: int, *, kind: Kind) -> HttpResponse:
     record = kind.get(actor=actor(request), pk=pk)
     if record is None:
@@ -227,9 +226,16 @@ def record_detail(request: HttpRequest, pk: int, *, kind: Kind) -> HttpResponse:
     )
 
 
+def _member(request: HttpRequest) -> Membership | None:
+    return getattr(request, "membership", None)
+
+
 def _roles(request: HttpRequest) -> dict[str, bool]:
-    current = role(request)
-    return {"can_edit": current in EDITORS, "can_delete": current in MANAGERS}
+    member = _member(request)
+    return {
+        "can_edit": can(member, Action.RECORD_EDIT),
+        "can_delete": can(member, Action.RECORD_DELETE),
+    }
 
 
 def detail_context(
@@ -287,7 +293,7 @@ def _custom_values(kind: Kind, record: Any) -> list[tuple[str, Any]]:
 
 
 @require_POST
-@managers_only
+@action_required(Action.RECORD_DELETE)
 def record_delete(request: HttpRequest, pk: int, *, kind: Kind) -> HttpResponse:
     record = _live(kind, request, pk)
     kind.delete(**{kind.name: record}, actor=actor(request))
@@ -296,7 +302,7 @@ def record_delete(request: HttpRequest, pk: int, *, kind: Kind) -> HttpResponse:
 
 
 @require_POST
-@managers_only
+@action_required(Action.RECORD_DELETE)
 def record_restore(request: HttpRequest, pk: int, *, kind: Kind) -> HttpResponse:
     record = kind.reader(actor=actor(request), deleted=True).filter(pk=pk).first()
     if record is None:
@@ -311,7 +317,7 @@ def record_restore(request: HttpRequest, pk: int, *, kind: Kind) -> HttpResponse
 
 
 @require_GET
-@managers_only
+@action_required(Action.RECORD_DELETE)
 def record_bin(request: HttpRequest, *, kind: Kind) -> HttpResponse:
     since = timezone.now() - RESTORE_WINDOW
     rows = (
@@ -349,7 +355,7 @@ def _deleted_by(kind: Kind, pks: list[int]) -> dict[int, Any]:
 
 
 @require_GET
-@viewers
+@action_required(Action.CRM_VIEW)
 def deal_stage_options(request: HttpRequest) -> HttpResponse:
     """The stage options of one pipeline, for the deal form's dependent select (htmx)."""
     raw = request.GET.get("pipeline", "")

@@ -13,9 +13,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
+from shared_apps.accounts.permission_views import action_required
+from shared_apps.accounts.permissions import Action
 from tenant_apps.crm.models import LostReason
 from tenant_apps.crm.services import lost_reasons as services
-from tenant_apps.crm.web.settings.views import _attempt, _get, _user, configurers_only
+from tenant_apps.crm.web.settings.views import _attempt, _get, _user
 
 
 class LostReasonForm(forms.Form):
@@ -54,13 +56,13 @@ def _back() -> HttpResponseRedirect:
 
 
 @require_GET
-@configurers_only
+@action_required(Action.CRM_CONFIGURE)
 def lost_reason_list(request: HttpRequest) -> HttpResponse:
     return _page(request)
 
 
 @require_POST
-@configurers_only
+@action_required(Action.CRM_CONFIGURE)
 def lost_reason_create(request: HttpRequest) -> HttpResponse:
     form = LostReasonForm(request.POST, prefix="new")
     if form.is_valid() and _attempt(
@@ -73,7 +75,7 @@ def lost_reason_create(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-@configurers_only
+@action_required(Action.CRM_CONFIGURE)
 def lost_reason_update(request: HttpRequest, pk: int) -> HttpResponse:
     reason: LostReason = _get(LostReason, pk)
     form = LostReasonForm(request.POST, prefix=f"reason-{pk}")
@@ -89,7 +91,7 @@ def lost_reason_update(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@configurers_only
+@action_required(Action.CRM_CONFIGURE)
 def lost_reason_delete(request: HttpRequest, pk: int) -> HttpResponse:
     reason: LostReason = _get(LostReason, pk)
     if services.lost_reason_delete(reason=reason, actor=_user(request)):
@@ -104,7 +106,7 @@ def lost_reason_delete(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@configurers_only
+@action_required(Action.CRM_CONFIGURE)
 def lost_reason_restore(request: HttpRequest, pk: int) -> HttpResponse:
     reason: LostReason = _get(LostReason, pk)
     services.lost_reason_restore(reason=reason, actor=_user(request))

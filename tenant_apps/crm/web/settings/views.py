@@ -7,11 +7,10 @@ shown again on its page with its errors and status 400; nothing is saved.
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
@@ -20,7 +19,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from shared_apps.accounts.models import Membership, User
+from shared_apps.accounts.models import User
+from shared_apps.accounts.permission_views import action_required
+from shared_apps.accounts.permissions import Action
 from tenant_apps.crm.models import CustomField, CustomFieldEntity, Pipeline, Stage, Tag
 from tenant_apps.crm.services import custom_fields as field_services
 from tenant_apps.crm.services import pipelines as pipeline_services
@@ -40,32 +41,6 @@ from tenant_apps.crm.web.settings.selectors import (
     stages_with_counts,
     tags_with_usage,
 )
-
-View = Callable[..., HttpResponse]
-CONFIGURERS = (Membership.Role.OWNER, Membership.Role.ADMIN)
-
-
-def _forbidden(request: HttpRequest, message: str) -> HttpResponse:
-    return render(request, "crm/settings/forbidden.html", {"message": message}, status=403)
-
-
-def configurers_only(view: View) -> View:
-    """403 with a message for members and viewers (strangers already get 404); a service
-    that refuses (PermissionDenied) gives the same page."""
-
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        membership = getattr(request, "membership", None)
-        if membership is None or membership.role not in CONFIGURERS:
-            return _forbidden(
-                request, _("Only the company's owners and admins can change these settings.")
-            )
-        try:
-            return view(request, *args, **kwargs)
-        except PermissionDenied as exc:
-            return _forbidden(request, str(exc))
-
-    return wrapper
 
 
 def _user(request: HttpRequest) -> User:
@@ -102,7 +77,7 @@ def _get(model: type[Any], pk: int) -> Any:
 
 
 @require_GET
-@configurers_only
+@action_required(Action.CRM_CONFIGURE)
 def settings_index(request: HttpRequest) -> HttpResponse:
     return render(request, "crm/settings/index.html")
 
@@ -121,13 +96,13 @@ def _pipelines_page(request: HttpRequest, form: PipelineCreateForm | None = None
 
 
 @require_GET
-@configurers_only
+@action_required(Action.CRM_CONFIGURE)
 def pipeline_list(request: HttpRequest) -> HttpResponse:
     return _pipelines_page(request)
 
 
 @require_POST
-@configurers_only
+@action_required(Action.CRM_CONFIGURE)
 def pipeline_create(request: HttpRequest) -> HttpResponse:
     form = PipelineCreateForm(request.POST)
     if form.is_valid():
@@ -192,13 +167,13 @@ def _pipeline_page(
 
 
 @require_GET
-@configurers_only
+@action_required(Action.CRM_CONFIGURE)
 def pipeline_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return _pipeline_page(request, _get(Pipeline, pk))
 
 
 @require_POST
-@configurers_only
+@action_required(Action.CRM_CONFIGURE)
 def pipeline_rename(request: HttpRequest, pk: int) -> HttpResponse:
     pipeline = _get(Pipeline, pk)
     form = PipelineForm(request.POST)
@@ -214,7 +189,7 @@ def pipeline_rename(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@configurers_only
+@action_required(Action.CRM_CONFIGURE)
 def pipeline_default(request: HttpRequest, pk: int) -> HttpResponse:
     pipeline = _get(Pipeline, pk)
     pipeline_services.pipeline_set_default(pipeline=pipeline, actor=_user(request))
@@ -225,7 +200,7 @@ def pipeline_default(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@configurers_only
+@action_required(Action.CRM_CONFIGURE)
 def pipeline_delete(request: HttpRequest, pk: int) -> HttpResponse:
     pipeline = _get(Pipeline, pk)
     try:
@@ -240,7 +215,7 @@ def pipeline_delete(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@configurers_only
+@action_required(Action.CRM_CONFIGURE)
 def stage_create(request: HttpRequest, pk: int) -> HttpResponse:
     pipeline = _get(Pipeline, pk)
     form = StageForm(request.POST, prefix="new")
@@ -256,7 +231,7 @@ def stage_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@configurers_only
+@action_required(Action.CRM_CONFIGURE)
 def stage_update(request: HttpRequest, pk: int) -> HttpResponse:
     stage = _get(Stage, pk)
     form = StageForm(request.POST, prefix=f"stage-{pk}")
@@ -270,7 +245,7 @@ def stage_update(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@configurers_only
+@action_required(Action.CRM_CONFIGURE)
 def stage_move(request: HttpRequest, pk: int) -> HttpResponse:
     stage = _get(Stage, pk)
     direction = request.POST.get("direction", "")
@@ -283,7 +258,7 @@ def stage_move(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@configurers_only
+@action_required(Action.CRM_CONFIGURE)
 def stage_delete(request: HttpRequest, pk: int) -> HttpResponse:
     stage = _get(Stage, pk)
     siblings = list(Stage.objects.filter(pipeline_id=stage.pipeline_id))
@@ -320,13 +295,13 @@ def _fields_page(request: HttpRequest, form: CustomFieldCreateForm | None = None
 
 
 @require_GET
-@configurers_only
+@action_required(Action.CRM_CONFIGURE)
 def field_list(request: HttpRequest) -> HttpResponse:
     return _fields_page(request)
 
 
 @require_POST
-@configurers_only
+@action_required(Action.CRM_CONFIGURE)
 def field_create(request: HttpRequest) -> HttpResponse:
     form = CustomFieldCreateForm(request.POST)
     if form.is_valid() and _attempt(
@@ -348,7 +323,7 @@ def field_create(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-@configurers_only
+@action_required(Action.CRM_CONFIGURE)
 def field_edit(request: HttpRequest, pk: int) -> HttpResponse:
     field: CustomField = _get(CustomField, pk)
     if request.method == "POST":
@@ -384,7 +359,7 @@ def field_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@configurers_only
+@action_required(Action.CRM_CONFIGURE)
 def field_delete(request: HttpRequest, pk: int) -> HttpResponse:
     field: CustomField = _get(CustomField, pk)
     cleared = field_services.custom_field_delete(field=field, actor=_user(request))
@@ -430,13 +405,13 @@ def _tags_page(
 
 
 @require_GET
-@configurers_only
+@action_required(Action.CRM_CONFIGURE)
 def tag_list(request: HttpRequest) -> HttpResponse:
     return _tags_page(request)
 
 
 @require_POST
-@configurers_only
+@action_required(Action.CRM_CONFIGURE)
 def tag_create(request: HttpRequest) -> HttpResponse:
     form = TagForm(request.POST, prefix="new")
     if form.is_valid() and _attempt(
@@ -451,7 +426,7 @@ def tag_create(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-@configurers_only
+@action_required(Action.CRM_CONFIGURE)
 def tag_update(request: HttpRequest, pk: int) -> HttpResponse:
     tag: Tag = _get(Tag, pk)
     form = TagForm(request.POST, prefix=f"tag-{pk}")
@@ -470,7 +445,7 @@ def tag_update(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@configurers_only
+@action_required(Action.CRM_CONFIGURE)
 def tag_delete(request: HttpRequest, pk: int) -> HttpResponse:
     tag: Tag = _get(Tag, pk)
     tag_services.tag_delete(tag=tag, actor=_user(request))

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from django.db.models import Case, F, IntegerField, QuerySet, Value, When
 
+from shared_apps.accounts.permissions import Action
 from tenant_apps.crm.access import crm_access
 from tenant_apps.crm.models import Activity, ActivityKind, Contact, Deal, Notification, Organization
 
@@ -82,7 +83,7 @@ def link_resolve(value: str) -> Organization | Contact | Deal | None:
 
 def my_notifications(*, actor: User) -> QuerySet[Notification]:
     """The actor's notifications, unread first, newest first within each group."""
-    crm_access(actor=actor, action="view")
+    crm_access(actor=actor, action=Action.CRM_VIEW)
     return (
         Notification.objects.filter(recipient=actor)
         .select_related("activity")

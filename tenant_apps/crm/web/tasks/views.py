@@ -20,6 +20,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from shared_apps.accounts.models import Membership, User
+from shared_apps.accounts.permission_views import forbidden
+from shared_apps.accounts.permissions import Action, can
 from tenant_apps.crm.access import crm_access
 from tenant_apps.crm.models import Activity, ActivityKind, Notification
 from tenant_apps.crm.services.activities import (
@@ -68,15 +70,9 @@ def in_user_zone(view: View) -> View:
             try:
                 return view(request, *args, **kwargs)
             except PermissionDenied as exc:
-                return render(
-                    request, "crm/tasks/forbidden.html", {"message": str(exc)}, status=403
-                )
+                return forbidden(request, str(exc))
 
     return wrapper
-
-
-def _role(request: HttpRequest) -> str:
-    return str(request.membership.role)  # type: ignore[attr-defined]
 
 
 def _groups(tasks: list[Activity]) -> list[tuple[str, str, list[Activity]]]:
@@ -103,8 +99,8 @@ def _groups(tasks: list[Activity]) -> list[tuple[str, str, list[Activity]]]:
 
 def _page(request: HttpRequest, add_form: TaskAddForm | None = None) -> HttpResponse:
     user = _user(request)
-    role = crm_access(actor=user, action="view")
-    can_edit = role != Membership.Role.VIEWER
+    membership = crm_access(actor=user, action=Action.CRM_VIEW)
+    can_edit = can(membership, Action.RECORD_EDIT)
     if add_form is None and can_edit:
         # `?link=deal:12` (e.g. from a record page) preselects that record
         add_form = TaskAddForm(
@@ -137,7 +133,7 @@ def my_tasks(request: HttpRequest) -> HttpResponse:
 @in_user_zone
 def task_add(request: HttpRequest) -> HttpResponse:
     user = _user(request)
-    crm_access(actor=user, action="create")
+    crm_access(actor=user, action=Action.RECORD_CREATE)
     form = TaskAddForm(request.POST, link_choices=link_choices(actor=user))
     if form.is_valid():
         try:
@@ -217,7 +213,7 @@ def _members(request: HttpRequest) -> list[tuple[int, str]]:
 def task_edit(request: HttpRequest, pk: int) -> HttpResponse:
     user = _user(request)
     task = _task_or_404(pk)
-    role = crm_access(actor=user, action="edit")
+    membership = crm_access(actor=user, action=Action.RECORD_EDIT)
     members = _members(request)
     if request.method == "POST":
         form = TaskEditForm(request.POST, members=members)
@@ -255,7 +251,7 @@ def task_edit(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "task": task,
             "form": form,
-            "may_delete": activity_may_delete(activity=task, actor=user, role=role),
+            "may_delete": activity_may_delete(activity=task, membership=membership),
         },
         status=400 if form.is_bound and form.errors else 200,
     )
