@@ -5,19 +5,24 @@ They are provisioned once per run (committed to the test database), not per test
 
 from __future__ import annotations
 
-from collections.abc import Generator, Iterator
+from collections.abc import Callable, Generator, Iterator
 from typing import Any
 
 import pytest
 from django.conf import settings
 from django.core.cache import caches
+from django.db import transaction
 from django.test import Client, override_settings
+from django.utils import translation
+from django_tenants.utils import schema_context
 
+from shared_apps.accounts.models import User
 from shared_apps.tenants.db import connection
 from shared_apps.tenants.models import Company
 from shared_apps.tenants.selectors import routing_local_clear
 from shared_apps.tenants.services import company_provision
 from tests import db_template
+from tests.tenant_apps.crm.factories import member_of
 
 # The fake Stripe API server (real HTTP) and its fixtures: tests/stripe_fake/fixtures.py.
 pytest_plugins = ["tests.stripe_fake.fixtures"]
@@ -102,14 +107,43 @@ def cache_down() -> Iterator[None]:
 
 
 @pytest.fixture
-def send_emails_now(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Emails go out after commit through a Celery task; a test's transaction never commits.
-    Here they are sent at once, in-process, to the test backend (django.core.mail.outbox)."""
-    from shared_apps.notifications import services
+def email_worker(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
+    """Run each enqueued send in-process, as a worker would; remember what was enqueued."""
     from shared_apps.notifications.tasks import send_email
 
-    monkeypatch.setattr(services.transaction, "on_commit", lambda func, *a, **k: func())
-    monkeypatch.setattr(send_email, "delay", lambda **kwargs: send_email.apply(kwargs=kwargs))
+    calls: list[dict[str, Any]] = []
+
+    def run(**kwargs: Any) -> None:
+        calls.append(kwargs)
+        send_email.apply(kwargs=kwargs)
+
+    monkeypatch.setattr(send_email, "delay", run)
+    return calls
+
+
+class _CommitNow:
+    """Stands in for `django.db.transaction` in one module: its `on_commit` runs the
+    function at once; everything else is the real module."""
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(transaction, name)
+
+    @staticmethod
+    def on_commit(
+        func: Callable[[], object], using: str | None = None, robust: bool = False
+    ) -> None:
+        func()
+
+
+@pytest.fixture
+def send_emails_now(monkeypatch: pytest.MonkeyPatch, email_worker: list[dict[str, Any]]) -> None:
+    """Emails go out after commit through a Celery task; a test's transaction never commits.
+    Here they are sent at once, in-process, to the test backend (django.core.mail.outbox).
+    Only the email service's own `on_commit` runs at once: other code in the test (and in
+    the rest of the run) still waits for a commit."""
+    from shared_apps.notifications import services
+
+    monkeypatch.setattr(services, "transaction", _CommitNow())
 
 
 @pytest.fixture
@@ -135,6 +169,46 @@ def public_client() -> Client:
 @pytest.fixture
 def alpha_client(alpha: Company) -> Client:
     return host_client("alpha.localhost")
+
+
+def client_for(user: User, host: str = "alpha.localhost", *, language: str = "en") -> Client:
+    """A client signed in as `user`, on `host` (alpha's by default), asking for `language`."""
+    client = host_client(host, HTTP_ACCEPT_LANGUAGE=language)
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def english() -> Iterator[None]:
+    """Messages in English (a module asks with `pytest.mark.usefixtures("english")`)."""
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture
+def in_alpha(alpha: Company) -> Iterator[Company]:
+    with schema_context("alpha"):
+        yield alpha
+
+
+@pytest.fixture
+def owner(alpha: Company) -> User:
+    return alpha.memberships.get(role="owner").user
+
+
+@pytest.fixture
+def admin(alpha: Company) -> User:
+    return member_of(alpha, "admin")
+
+
+@pytest.fixture
+def member(alpha: Company) -> User:
+    return member_of(alpha, "member")
+
+
+@pytest.fixture
+def viewer(alpha: Company) -> User:
+    return member_of(alpha, "viewer")
 
 
 @pytest.hookimpl(hookwrapper=True)

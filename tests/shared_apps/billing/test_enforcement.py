@@ -20,8 +20,7 @@ from shared_apps.accounts.models import User
 from shared_apps.tenants.models import Company
 from tenant_apps.crm.models import Organization
 from tenant_apps.crm.services.contacts import contact_create
-from tests.conftest import host_client
-from tests.shared_apps.billing.conftest import client_for
+from tests.conftest import client_for, host_client
 from tests.shared_apps.billing.factories import put_in_state
 from tests.tenant_apps.crm.factories import member_of
 

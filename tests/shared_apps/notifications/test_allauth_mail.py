@@ -31,7 +31,7 @@ def text_of(message: Any) -> str:
     [("en", "Password Reset Email"), ("bg", "Възстановяване на парола")],  # allauth's own bg
 )
 def test_password_reset_email_in_the_users_language(
-    worker: list[dict[str, Any]],
+    email_worker: list[dict[str, Any]],
     django_capture_on_commit_callbacks: Any,
     language: str,
     subject: str,
@@ -42,8 +42,8 @@ def test_password_reset_email_in_the_users_language(
     with smtp_server() as smtp, django_capture_on_commit_callbacks(execute=True):
         response = client.post("/accounts/password/reset/", {"email": user.email})
     assert response.status_code == 302
-    assert [c["template"] for c in worker] == ["account_message"]
-    assert worker[0]["language"] == language
+    assert [c["template"] for c in email_worker] == ["account_message"]
+    assert email_worker[0]["language"] == language
     assert len(smtp.inbox.messages) == 1
     message = smtp.inbox.messages[0]
     assert message["Content-Language"] == language
@@ -58,7 +58,7 @@ def test_password_reset_email_in_the_users_language(
 
 def test_a_new_user_signs_up_confirms_and_joins(
     alpha: Company,
-    worker: list[dict[str, Any]],
+    email_worker: list[dict[str, Any]],
     django_capture_on_commit_callbacks: Any,
 ) -> None:
     # given an invitation for an address nobody has an account for
@@ -102,7 +102,7 @@ def test_a_new_user_signs_up_confirms_and_joins(
 
 
 def test_mfa_notices_go_through_send_mail_when_notifications_are_on(
-    worker: list[dict[str, Any]], django_capture_on_commit_callbacks: Any
+    email_worker: list[dict[str, Any]], django_capture_on_commit_callbacks: Any
 ) -> None:
     user = make_user(email="mfa@example.test", language="en")
     EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
@@ -115,7 +115,7 @@ def test_mfa_notices_go_through_send_mail_when_notifications_are_on(
             django_capture_on_commit_callbacks(execute=True),
         ):
             mfa_adapter().send_notification_mail("mfa/email/totp_activated", user)
-        assert worker == []
+        assert email_worker == []
         # on (this project's setting)
         assert settings.ACCOUNT_EMAIL_NOTIFICATIONS is True
         with (
@@ -130,7 +130,7 @@ def test_mfa_notices_go_through_send_mail_when_notifications_are_on(
 
 
 def test_two_identical_requests_get_two_emails(
-    worker: list[dict[str, Any]], django_capture_on_commit_callbacks: Any
+    email_worker: list[dict[str, Any]], django_capture_on_commit_callbacks: Any
 ) -> None:
     # the guard is per message asked for, not per content: retries dedupe, requests do not
     user = make_user(email="twice-reset@example.test", language="en")
@@ -141,4 +141,4 @@ def test_two_identical_requests_get_two_emails(
             with django_capture_on_commit_callbacks(execute=True):
                 client.post("/accounts/password/reset/", {"email": user.email})
     assert len(smtp.inbox.messages) == 2
-    assert len({c["idempotency_key"] for c in worker}) == 2
+    assert len({c["idempotency_key"] for c in email_worker}) == 2

@@ -101,7 +101,7 @@ def make_due(email: OutboundEmail) -> None:
 
 
 def test_a_rolled_back_write_leaves_no_email(
-    worker: list[dict[str, Any]], django_capture_on_commit_callbacks: Any
+    email_worker: list[dict[str, Any]], django_capture_on_commit_callbacks: Any
 ) -> None:
     def write_that_fails() -> None:
         with transaction.atomic():
@@ -116,11 +116,11 @@ def test_a_rolled_back_write_leaves_no_email(
     assert not User.objects.filter(email="gone@example.test").exists()
     assert not OutboundEmail.objects.filter(idempotency_key="rolled-back").exists()
     assert callbacks == []
-    assert worker == []
+    assert email_worker == []
 
 
 def test_a_duplicate_key_adds_nothing_and_keeps_the_transaction(
-    worker: list[dict[str, Any]], django_capture_on_commit_callbacks: Any
+    email_worker: list[dict[str, Any]], django_capture_on_commit_callbacks: Any
 ) -> None:
     with django_capture_on_commit_callbacks(execute=False) as callbacks, transaction.atomic():
         enqueue("dup")
@@ -218,7 +218,7 @@ def test_publishing_to_a_hanging_broker_gives_up_after_its_socket_timeouts(
 
 
 def test_a_duplicated_task_sends_once(
-    worker: list[dict[str, Any]], django_capture_on_commit_callbacks: Any
+    email_worker: list[dict[str, Any]], django_capture_on_commit_callbacks: Any
 ) -> None:
     with smtp_server() as smtp:
         with django_capture_on_commit_callbacks(execute=True):
@@ -227,7 +227,7 @@ def test_a_duplicated_task_sends_once(
         again = send_email.apply(kwargs={"outbox_id": email.pk})
     assert again.result is False
     assert len(smtp.inbox.messages) == 1
-    assert len(worker) == 1
+    assert len(email_worker) == 1
 
 
 def test_a_row_being_sent_is_not_claimed_twice_until_its_worker_is_stale() -> None:
@@ -245,7 +245,7 @@ def test_a_row_being_sent_is_not_claimed_twice_until_its_worker_is_stale() -> No
     assert claimed.attempts == 2
 
 
-def test_the_flush_sends_a_row_whose_worker_died(worker: list[dict[str, Any]]) -> None:
+def test_the_flush_sends_a_row_whose_worker_died(email_worker: list[dict[str, Any]]) -> None:
     with transaction.atomic():
         enqueue("died")
     email = OutboundEmail.objects.get(idempotency_key="died")
@@ -259,7 +259,7 @@ def test_the_flush_sends_a_row_whose_worker_died(worker: list[dict[str, Any]]) -
 
 
 def test_the_cache_being_down_does_not_stop_sending(
-    cache_down: None, worker: list[dict[str, Any]], django_capture_on_commit_callbacks: Any
+    cache_down: None, email_worker: list[dict[str, Any]], django_capture_on_commit_callbacks: Any
 ) -> None:
     with smtp_server() as smtp:
         with django_capture_on_commit_callbacks(execute=True):
@@ -271,7 +271,7 @@ def test_the_cache_being_down_does_not_stop_sending(
 
 
 def test_a_sent_row_no_longer_holds_the_context(
-    worker: list[dict[str, Any]], django_capture_on_commit_callbacks: Any
+    email_worker: list[dict[str, Any]], django_capture_on_commit_callbacks: Any
 ) -> None:
     link = "https://localhost/accounts/password/reset/key/secret-token/"
     with smtp_server() as smtp, django_capture_on_commit_callbacks(execute=True):
@@ -288,16 +288,16 @@ def test_a_sent_row_no_longer_holds_the_context(
     assert email.status == Status.SENT
     assert email.context == {}
     # nor did the broker's message ever hold it (or the address)
-    assert [sorted(message) for message in worker] == [
+    assert [sorted(message) for message in email_worker] == [
         ["idempotency_key", "language", "outbox_id", "template"]
     ]
-    assert link not in str(worker)
-    assert "reset@example.test" not in str(worker)
+    assert link not in str(email_worker)
+    assert "reset@example.test" not in str(email_worker)
     assert link not in str(OutboundEmail.objects.filter(pk=email.pk).values().get())
 
 
 def test_a_permanent_error_gives_up_without_keeping_the_context(
-    worker: list[dict[str, Any]], django_capture_on_commit_callbacks: Any
+    email_worker: list[dict[str, Any]], django_capture_on_commit_callbacks: Any
 ) -> None:
     with django_capture_on_commit_callbacks(execute=True):
         enqueue("no-template", template="no_such_template")

@@ -40,25 +40,25 @@ def new_device(calls: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def test_first_sign_in_ever_sends_nothing(
-    person: Any, worker: list[dict[str, Any]], django_capture_on_commit_callbacks: Any
+    person: Any, email_worker: list[dict[str, Any]], django_capture_on_commit_callbacks: Any
 ) -> None:
     sign_in(person.email, "10.0.0.1", OLD_BROWSER, django_capture_on_commit_callbacks)
-    assert new_device(worker) == []
+    assert new_device(email_worker) == []
     assert SecurityEvent.objects.filter(user=person, kind="login").count() == 1
 
 
 def test_the_same_device_again_sends_nothing(
-    person: Any, worker: list[dict[str, Any]], django_capture_on_commit_callbacks: Any
+    person: Any, email_worker: list[dict[str, Any]], django_capture_on_commit_callbacks: Any
 ) -> None:
     sign_in(person.email, "10.0.0.1", OLD_BROWSER, django_capture_on_commit_callbacks)
     sign_in(person.email, "10.0.0.1", OLD_BROWSER, django_capture_on_commit_callbacks)
-    assert new_device(worker) == []
+    assert new_device(email_worker) == []
 
 
 @pytest.mark.parametrize(("ip", "browser"), [("10.0.0.2", OLD_BROWSER), ("10.0.0.1", NEW_BROWSER)])
 def test_a_new_ip_or_browser_sends_one_notice(
     person: Any,
-    worker: list[dict[str, Any]],
+    email_worker: list[dict[str, Any]],
     django_capture_on_commit_callbacks: Any,
     ip: str,
     browser: str,
@@ -66,7 +66,7 @@ def test_a_new_ip_or_browser_sends_one_notice(
     sign_in(person.email, "10.0.0.1", OLD_BROWSER, django_capture_on_commit_callbacks)
     with smtp_server() as smtp:
         sign_in(person.email, ip, browser, django_capture_on_commit_callbacks)
-    [call] = new_device(worker)
+    [call] = new_device(email_worker)
     assert call["language"] == "en"
     assert smtp.inbox.recipients == [[person.email]]
     message = smtp.inbox.messages[0]
@@ -74,4 +74,4 @@ def test_a_new_ip_or_browser_sends_one_notice(
     assert ip in message.get_body(preferencelist=("plain",)).get_content()  # type: ignore[union-attr]
     # and the next sign-in from that device is known
     sign_in(person.email, ip, browser, django_capture_on_commit_callbacks)
-    assert len(new_device(worker)) == 1
+    assert len(new_device(email_worker)) == 1

@@ -14,8 +14,8 @@ from tenant_apps.crm.services.merge import contact_merge
 from tenant_apps.crm.services.notes import note_create
 from tenant_apps.crm.services.organizations import organization_create
 from tenant_apps.history.models import AuditEvent
+from tests.conftest import client_for
 from tests.tenant_apps.crm.factories import default_pipeline
-from tests.tenant_apps.crm.web.records.conftest import client_for
 
 pytestmark = pytest.mark.django_db
 

@@ -6,14 +6,10 @@ import pytest
 from django.test import Client
 
 from shared_apps.accounts.models import User
-from tests.conftest import host_client
+from tests.conftest import client_for as signed_in_client
 
 
 @pytest.fixture
 def client_for() -> Callable[[User], Client]:
-    def make(user: User) -> Client:
-        client = host_client("alpha.localhost", HTTP_ACCEPT_LANGUAGE="en")
-        client.force_login(user)
-        return client
-
-    return make
+    """`tests.conftest.client_for`, as a fixture (alpha's host, English)."""
+    return signed_in_client

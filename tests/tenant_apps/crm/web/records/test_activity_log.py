@@ -17,8 +17,8 @@ from tenant_apps.crm.models import Activity, ActivityParticipant, Contact, Deal,
 from tenant_apps.crm.services.activities import activity_create
 from tenant_apps.crm.services.contacts import contact_create
 from tenant_apps.history.models import AuditEvent
+from tests.conftest import client_for
 from tests.tenant_apps.crm.factories import default_pipeline, member_of
-from tests.tenant_apps.crm.web.records.conftest import client_for
 
 pytestmark = pytest.mark.django_db
 

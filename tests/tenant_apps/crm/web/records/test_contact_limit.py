@@ -11,7 +11,7 @@ from shared_apps.billing.models import Plan
 from shared_apps.tenants.models import Company
 from tenant_apps.crm.models import Contact
 from tenant_apps.crm.services.contacts import contact_create
-from tests.tenant_apps.crm.web.records.conftest import client_for
+from tests.conftest import client_for
 
 pytestmark = pytest.mark.django_db
 

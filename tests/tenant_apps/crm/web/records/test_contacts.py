@@ -9,8 +9,8 @@ from shared_apps.tenants.models import Company
 from tenant_apps.crm.models import Activity, Contact, CustomField, Note, Organization
 from tenant_apps.crm.services.contacts import contact_create, contact_update
 from tenant_apps.history.models import AuditEvent
+from tests.conftest import client_for
 from tests.factories import make_user
-from tests.tenant_apps.crm.web.records.conftest import client_for
 
 pytestmark = pytest.mark.django_db
 

@@ -9,8 +9,8 @@ from shared_apps.tenants.models import Company
 from tenant_apps.crm.models import Deal, LostReason, Organization, Pipeline, Stage
 from tenant_apps.crm.services.deals import deal_create
 from tenant_apps.crm.services.organizations import organization_create
+from tests.conftest import client_for
 from tests.tenant_apps.crm.factories import default_pipeline
-from tests.tenant_apps.crm.web.records.conftest import client_for
 
 pytestmark = pytest.mark.django_db
 

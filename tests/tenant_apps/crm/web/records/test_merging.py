@@ -19,7 +19,7 @@ from tenant_apps.crm.services.activities import activity_create
 from tenant_apps.crm.services.contacts import contact_create, contact_delete, contact_update
 from tenant_apps.crm.services.organizations import organization_create
 from tenant_apps.history.models import AuditEvent
-from tests.tenant_apps.crm.web.records.conftest import client_for
+from tests.conftest import client_for
 
 pytestmark = pytest.mark.django_db
 
