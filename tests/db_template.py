@@ -1,7 +1,7 @@
 """The test database, copied from a migrated template database (`CREATE DATABASE ... TEMPLATE`).
 
 Migrating a database from nothing takes minutes (dj-stripe alone has hundreds of
-migrations); copying one takes seconds. So the first run builds `tpl_<name>_<key>`: migrated,
+migrations); copying one takes a second. So the first run builds `tpl_test_<key>`: migrated,
 the template schema's DDL rendered, the companies of every run provisioned and committed.
 Every later run copies it. The key is a hash of what the migrated content depends on
 (`template_key()`): a changed migration file, schema renderer or provisioning code gives a new
@@ -122,13 +122,13 @@ def template_key() -> str:
     return digest.hexdigest()
 
 
-def template_prefix(database: str) -> str:
-    return f"tpl_{database[:30]}_"
+# One set of templates per server, shared by every test database on it (`test_crm`,
+# `test_crm_gw0`...): their content does not depend on the database's name.
+TEMPLATE_PREFIX = "tpl_test_"
 
 
-def template_name(database: str, key: str) -> str:
-    """`tpl_<database>_<key>`, within PostgreSQL's 63 characters (with `_build` added)."""
-    return f"{template_prefix(database)}{key[:16]}"
+def template_name(key: str) -> str:
+    return f"{TEMPLATE_PREFIX}{key[:24]}"
 
 
 # --- Locks and the server's catalog -----------------------------------------------------------
@@ -355,9 +355,7 @@ def test_database_create(
     Returns (template, test database)."""
     started = time.monotonic()
     test_name = django_connection.creation._get_test_db_name()  # type: ignore[attr-defined]
-    source_name = str(django_connection.settings_dict["NAME"])
-    key = template_key()
-    name = template_name(source_name, key)
+    name = template_name(template_key())
     with server_cursor() as cursor:
         built = database_from_template(
             cursor,
@@ -366,7 +364,7 @@ def test_database_create(
             build=migrated_build(provision, verbosity),
             rebuild=rebuild,
         )
-        dropped = templates_prune(cursor, template_prefix(source_name))
+        dropped = templates_prune(cursor, TEMPLATE_PREFIX)
     database_point(test_name)
     logger.warning(
         "test database %s: a copy of %s%s, in %.1f s%s",
