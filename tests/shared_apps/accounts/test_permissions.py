@@ -3,6 +3,8 @@ role × every action, and the object rules. A change to a rule shows here in the
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -129,6 +131,19 @@ def test_every_refusal_is_translated(action: Action) -> None:
         bulgarian = refusal(action)
     assert english
     assert bulgarian != english
+
+
+def test_every_action_a_template_names_exists() -> None:
+    """A template's `can.<name>` with a typo would quietly be False: every name is checked."""
+    root = Path(__file__).resolve().parents[3]
+    named = set()
+    for folder in ("templates", "tenant_apps", "shared_apps"):
+        for template in (root / folder).rglob("*.html"):
+            text = template.read_text(encoding="utf-8")
+            named |= set(re.findall(r"\bcan\.([a-z_]+)", text))
+            named |= set(re.findall(r'{% allowed "([a-z_]+)"', text))
+    assert named, "no template asks: the pattern is out of date"
+    assert named <= {a.value for a in Action}, named - {a.value for a in Action}
 
 
 @pytest.mark.django_db
