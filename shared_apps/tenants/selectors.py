@@ -20,9 +20,9 @@ _MISSING = "-"
 # In front of Redis, each process keeps the companies it served for a few seconds
 # (ROUTING_LOCAL_CACHE_SECONDS, default 5; 0 turns it off): a warm request then costs no
 # Redis round trip either. Only found companies are kept, never misses, so a new company is
-# served at once everywhere. A change (domain removed, company disabled) is dropped at once in
-# the process that made it and in Redis; other processes stop serving the old answer within
-# ROUTING_LOCAL_CACHE_SECONDS.
+# served at once everywhere. A change (domain renamed or removed: old and new host alike;
+# company disabled) is dropped at once in the process that made it and in Redis; other
+# processes stop serving the old answer within ROUTING_LOCAL_CACHE_SECONDS.
 _LOCAL_MAX_HOSTS = 10_000
 _local: dict[str, tuple[float, Company]] = {}
 

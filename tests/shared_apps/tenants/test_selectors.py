@@ -124,3 +124,21 @@ def test_the_copy_is_bounded(alpha: Company, clock: Clock, monkeypatch: pytest.M
     for i in range(3):
         company_for_host(f"a{i}.localhost")
     assert len(selectors._local) <= 2
+
+
+@pytest.mark.django_db
+def test_a_domain_renamed_in_this_process_stops_routing_the_old_host_at_once(
+    beta: Company, clock: Clock
+) -> None:
+    # given: the old host is cached in this process and in Redis
+    assert company_for_host("beta.localhost") == beta
+    assert caches["default"].get(routing_cache_key("beta.localhost")) is not None
+    domain = Domain.objects.get(domain="beta.localhost")
+    # when
+    domain.domain = "beta-new.localhost"
+    domain.save()
+    # then: dropped here and in Redis, no wait for ROUTING_LOCAL_CACHE_SECONDS
+    assert "beta.localhost" not in selectors._local
+    assert caches["default"].get(routing_cache_key("beta.localhost")) is None
+    assert company_for_host("beta.localhost") is None
+    assert company_for_host("beta-new.localhost") == beta
