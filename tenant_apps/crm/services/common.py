@@ -126,7 +126,24 @@ def record_audit(*, actor: User, action: str, target: models.Model, changes: Cha
     audit_record(actor=actor, action=action, target=target, changes=changes)
 
 
-def soft_delete(*, instance: R, actor: User, action: str) -> R:
+def _kind(instance: models.Model) -> str:
+    return str(instance._meta.model_name)
+
+
+def record_changed(*, current: R, actor: User, diff: Changes, search_refresh: bool = True) -> R:
+    """How every record update ends: nothing changed, nothing written; otherwise a new
+    version, the save and one `crm.<kind>.updated` audit row. `search_refresh=False`: the
+    service has set `search_text` itself."""
+    if not diff:
+        return current
+    current.version += 1
+    current.save(search_refresh=search_refresh)
+    record_audit(actor=actor, action=f"crm.{_kind(current)}.updated", target=current, changes=diff)
+    return current
+
+
+def soft_delete(*, instance: R, actor: User, action: str | None = None) -> R:
+    """Soft delete (restorable for RESTORE_WINDOW); `action` defaults to crm.<kind>.deleted."""
     current = type(instance)._default_manager.select_for_update().get(pk=instance.pk)
     if current.deleted_at is not None:
         return current
@@ -135,14 +152,15 @@ def soft_delete(*, instance: R, actor: User, action: str) -> R:
     current.save(update_fields=["deleted_at", "version", "updated_at"])
     record_audit(
         actor=actor,
-        action=action,
+        action=action or f"crm.{_kind(current)}.deleted",
         target=current,
         changes={"deleted_at": [None, json_value(current.deleted_at)]},
     )
     return current
 
 
-def restore(*, instance: R, actor: User, action: str) -> R:
+def restore(*, instance: R, actor: User, action: str | None = None) -> R:
+    """Undo `soft_delete` within RESTORE_WINDOW; `action` defaults to crm.<kind>.restored."""
     current = type(instance)._default_manager.select_for_update().get(pk=instance.pk)
     if current.deleted_at is None:
         return current
@@ -155,7 +173,10 @@ def restore(*, instance: R, actor: User, action: str) -> R:
     current.version += 1
     current.save(update_fields=["deleted_at", "version", "updated_at"])
     record_audit(
-        actor=actor, action=action, target=current, changes={"deleted_at": [json_value(old), None]}
+        actor=actor,
+        action=action or f"crm.{_kind(current)}.restored",
+        target=current,
+        changes={"deleted_at": [json_value(old), None]},
     )
     return current
 

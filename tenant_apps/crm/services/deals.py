@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Unpack
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -24,6 +24,7 @@ from tenant_apps.crm.models import (
     Pipeline,
     Stage,
 )
+from tenant_apps.crm.record_fields import DEAL_FIELDS, DealChanges, DealFields
 from tenant_apps.crm.services.common import (
     ErrorDict,
     created_changes,
@@ -33,6 +34,7 @@ from tenant_apps.crm.services.common import (
     json_value,
     locked_current,
     record_audit,
+    record_changed,
     record_validate,
     restore,
     soft_delete,
@@ -44,20 +46,6 @@ if TYPE_CHECKING:
     from shared_apps.accounts.models import User
 
 LOST_REASON_MAX = 300
-DEAL_FIELDS = (
-    "name",
-    "amount",
-    "currency",
-    "pipeline",
-    "stage",
-    "organization",
-    "owner",
-    "expected_close_date",
-    "lost_reason",
-    "lost_reason_choice",
-    "status",
-    "custom_fields",
-)
 
 
 def _amount(value: Any) -> Decimal:
@@ -170,7 +158,7 @@ def deal_create(
     pipeline: Pipeline,
     stage: Stage | None = None,
     contacts: Sequence[Contact] = (),
-    **fields: Any,
+    **fields: Unpack[DealFields],
 ) -> Deal:
     """A deal in `stage` (by default the pipeline's first stage). The status follows the
     stage's won/lost markers unless `status` is given."""
@@ -207,7 +195,7 @@ def deal_update(
     actor: User,
     expected_version: int,
     contacts: Sequence[Contact] | None = None,
-    **changes: Any,
+    **changes: Unpack[DealChanges],
 ) -> Deal:
     """Edit fields. A new stage (or pipeline) goes through the same rules as
     `deal_move_stage`: the status follows the stage (unless `status` is given too) and
@@ -215,7 +203,7 @@ def deal_update(
     crm_access(actor=actor, action=Action.RECORD_EDIT)
     current = locked_current(deal, expected_version=expected_version)
     old_status = current.status
-    values, errors = _prepare(changes)
+    values, errors = _prepare(dict(changes))
     diff = fields_assign(current, values, allowed=DEAL_FIELDS)
     if "stage" in diff:
         new_status = values.get("status") or status_for(current.stage)
@@ -234,12 +222,7 @@ def deal_update(
         if old_ids != new_ids:
             current.contacts.set(contacts)
             diff["contacts"] = [old_ids, new_ids]
-    if not diff:
-        return current
-    current.version += 1
-    current.save()
-    record_audit(actor=actor, action="crm.deal.updated", target=current, changes=diff)
-    return current
+    return record_changed(current=current, actor=actor, diff=diff)
 
 
 @transaction.atomic
@@ -312,10 +295,10 @@ def deal_move_stage(
 def deal_delete(*, deal: Deal, actor: User) -> Deal:
     """Soft delete, restorable for 30 days with `deal_restore`."""
     crm_access(actor=actor, action=Action.RECORD_DELETE)
-    return soft_delete(instance=deal, actor=actor, action="crm.deal.deleted")
+    return soft_delete(instance=deal, actor=actor)
 
 
 @transaction.atomic
 def deal_restore(*, deal: Deal, actor: User) -> Deal:
     crm_access(actor=actor, action=Action.RECORD_DELETE)
-    return restore(instance=deal, actor=actor, action="crm.deal.restored")
+    return restore(instance=deal, actor=actor)

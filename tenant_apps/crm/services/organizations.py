@@ -3,13 +3,18 @@ row: `common.py`. The domain is derived from the website when it is not given.""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Unpack
 
 from django.db import transaction
 
 from shared_apps.accounts.permissions import Action
 from tenant_apps.crm.access import crm_access
 from tenant_apps.crm.models import CustomFieldEntity, Organization
+from tenant_apps.crm.record_fields import (
+    ORGANIZATION_FIELDS,
+    OrganizationChanges,
+    OrganizationFields,
+)
 from tenant_apps.crm.services.common import (
     ErrorDict,
     created_changes,
@@ -18,6 +23,7 @@ from tenant_apps.crm.services.common import (
     fields_assign,
     locked_current,
     record_audit,
+    record_changed,
     record_validate,
     restore,
     soft_delete,
@@ -28,22 +34,6 @@ from tenant_apps.crm.validators import domain_normalize, phone_normalize
 if TYPE_CHECKING:
     from shared_apps.accounts.models import User
 
-ORGANIZATION_FIELDS = (
-    "name",
-    "website",
-    "domain",
-    "phone",
-    "email",
-    "street",
-    "city",
-    "postcode",
-    "country",
-    "industry",
-    "size",
-    "vat_number",
-    "owner",
-    "custom_fields",
-)
 _TEXT = tuple(f for f in ORGANIZATION_FIELDS if f not in ("owner", "custom_fields"))
 
 
@@ -76,7 +66,9 @@ def _prepare(values: dict[str, Any]) -> tuple[dict[str, Any], ErrorDict]:
 
 
 @transaction.atomic
-def organization_create(*, actor: User, name: str, **fields: Any) -> Organization:
+def organization_create(
+    *, actor: User, name: str, **fields: Unpack[OrganizationFields]
+) -> Organization:
     crm_access(actor=actor, action=Action.RECORD_CREATE)
     values, errors = _prepare({"name": name, "custom_fields": {}, **fields})
     organization = Organization()
@@ -94,29 +86,28 @@ def organization_create(*, actor: User, name: str, **fields: Any) -> Organizatio
 
 @transaction.atomic
 def organization_update(
-    *, organization: Organization, actor: User, expected_version: int, **changes: Any
+    *,
+    organization: Organization,
+    actor: User,
+    expected_version: int,
+    **changes: Unpack[OrganizationChanges],
 ) -> Organization:
     crm_access(actor=actor, action=Action.RECORD_EDIT)
     current = locked_current(organization, expected_version=expected_version)
-    values, errors = _prepare(changes)
+    values, errors = _prepare(dict(changes))
     diff = fields_assign(current, values, allowed=ORGANIZATION_FIELDS)
     record_validate(current, values=values, errors=errors)
-    if not diff:
-        return current
-    current.version += 1
-    current.save()
-    record_audit(actor=actor, action="crm.organization.updated", target=current, changes=diff)
-    return current
+    return record_changed(current=current, actor=actor, diff=diff)
 
 
 @transaction.atomic
 def organization_delete(*, organization: Organization, actor: User) -> Organization:
     """Soft delete, restorable for 30 days with `organization_restore`."""
     crm_access(actor=actor, action=Action.RECORD_DELETE)
-    return soft_delete(instance=organization, actor=actor, action="crm.organization.deleted")
+    return soft_delete(instance=organization, actor=actor)
 
 
 @transaction.atomic
 def organization_restore(*, organization: Organization, actor: User) -> Organization:
     crm_access(actor=actor, action=Action.RECORD_DELETE)
-    return restore(instance=organization, actor=actor, action="crm.organization.restored")
+    return restore(instance=organization, actor=actor)

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -83,8 +84,9 @@ def test_bad_input_is_a_field_error_and_saves_nothing(
     in_alpha: Company, member: User, field: str, value: str
 ) -> None:
     before = AuditEvent.objects.count()
+    bad: dict[str, Any] = {field: value}  # any field, by name: not typed per field
     with pytest.raises(ValidationError) as exc:
-        organization_create(actor=member, name="Bad", **{field: value})
+        organization_create(actor=member, name="Bad", **bad)
     assert field in exc.value.message_dict
     assert not Organization.objects.filter(name="Bad").exists()
     assert AuditEvent.objects.count() == before
