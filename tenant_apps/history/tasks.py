@@ -8,7 +8,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from saas.celery import app
-from shared_apps.tenants.dispatch import CompanyTask, for_each_company
+from shared_apps.tenants.dispatch import CompanyTask, Work, for_each_company
 from tenant_apps.history.models import AuditEvent
 
 DEFAULT_RETENTION_DAYS = 730
@@ -25,4 +25,6 @@ def audit_prune(days: int | None = None) -> int:
 
 @app.task(name="history.audit_prune_all")
 def audit_prune_all(days: int | None = None) -> int:
-    return for_each_company(audit_prune, kwargs={"days": days})
+    """Beat entry (public): one `history.audit_prune` per company whose billing state gets
+    it (WORK_BY_BILLING_STATE)."""
+    return for_each_company(audit_prune, kwargs={"days": days}, work=Work.AUDIT_PRUNE)

@@ -10,7 +10,12 @@ import pytest
 from django_tenants.utils import schema_context
 
 from saas.celery import app
-from shared_apps.tenants.dispatch import NoCompanyContext, for_each_company
+from shared_apps.tenants.dispatch import (
+    NoCompanyContext,
+    Work,
+    billing_states_for,
+    for_each_company,
+)
 from shared_apps.tenants.models import Company
 from tenant_apps.history.models import AuditEvent
 from tests.processes import background_process, child_env, log_contains, wait_until
@@ -86,14 +91,16 @@ class TestTasksRunInTheirCompany:
 
         before_task_publish.connect(remember)
         try:
-            count = for_each_company(probe_schema, args=(marker,), queue=QUEUE)
+            count = for_each_company(
+                probe_schema, args=(marker,), work=Work.TASK_REMINDERS, queue=QUEUE
+            )
         finally:
             before_task_publish.disconnect(remember)
-        active = Company.objects.filter(status="active").count()
-        assert count == active >= 2
-        assert sorted(sent) == sorted(
-            Company.objects.filter(status="active").values_list("schema_name", flat=True)
+        served = Company.objects.filter(
+            status="active", billing_state__in=billing_states_for(Work.TASK_REMINDERS)
         )
+        assert count == served.count() >= 2
+        assert sorted(sent) == sorted(served.values_list("schema_name", flat=True))
         # the worker commits in each schema; wait for both of ours
         wait_until(
             lambda: _rows("alpha", marker) == 1 and _rows("beta", marker) == 1,
