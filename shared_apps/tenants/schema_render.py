@@ -12,60 +12,25 @@ per-column options), sequences, constraints, indexes (options included), views a
 materialized views (with their options), functions, triggers (and their enabled state),
 row-level security (enabled/forced, policies), extended statistics, replica identity and
 comments on all of these. Anything else is refused by `schema_guard.unsupported_objects()`.
-As in pg_dump, triggers, row-level security and comments come after the copied rows (a
-trigger would fire on them, a policy could refuse them), and function bodies are not
+As in pg_dump, triggers, row-level security, extended statistics and comments come after the
+copied rows (schema_post_data.py: a trigger would fire on them, a policy could refuse them),
+and function bodies are not
 checked when created (a body may use a table or view created further down).
 
-Changing this file (or schema_guard.py) changes `renderer_hash()`, so `migrate_schemas`
+Changing this file (or schema_post_data.py, schema_sql.py, schema_guard.py) changes
+`renderer_hash()`, so `migrate_schemas`
 renders the DDL again even when no migration changed.
 """
 
 from __future__ import annotations
 
-import re
-
 from django.db.backends.utils import CursorWrapper
 
 from shared_apps.tenants.schema_guard import unsupported_objects
+from shared_apps.tenants.schema_post_data import post_data
+from shared_apps.tenants.schema_sql import TemplateError, options_sql, quote, unqualify
 
-
-class TemplateError(Exception):
-    """The template schema is missing, behind the code, or holds something we cannot copy."""
-
-
-def quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-def _ident(name: str) -> str:
-    """How PostgreSQL prints an identifier: bare when it can be, quoted otherwise."""
-    if re.fullmatch(r"[a-z_][a-z0-9_$]*", name):
-        return name
-    return quote(name)
-
-
-def _unqualify(definition: str, schema: str, before: str) -> str:
-    """Drop the one `schema.` qualifier that follows the regex `before` in `definition`."""
-    pattern = re.compile("(" + before + ")" + re.escape(_ident(schema)) + r"\.")
-    result, count = pattern.subn(r"\1", definition, count=1)
-    if count != 1:
-        raise TemplateError(f"Unexpected definition: {definition}")
-    return result
-
-
-def _options(options: list[str] | None, prefix: str = "") -> str:
-    """reloptions ('fillfactor=70') as the body of a WITH (...) / SET (...) clause."""
-    parts = []
-    for option in options or []:
-        name, _sep, value = option.partition("=")
-        parts.append(f"{prefix}{name}={_literal(value)}")
-    return ", ".join(parts)
-
-
-def _literal(value: str) -> str:
-    if re.fullmatch(r"[A-Za-z0-9_.\-]+", value):
-        return value
-    return "'" + value.replace("'", "''") + "'"
+__all__ = ["TemplateError", "quote", "render_schema"]
 
 
 _RELATIONS = """
@@ -170,81 +135,6 @@ SELECT pg_get_functiondef(p.oid),
 FROM pg_proc p WHERE p.pronamespace = %s::regnamespace ORDER BY p.oid
 """
 
-_TRIGGERS = """
-SELECT pg_get_triggerdef(tg.oid), tg.tgname, tg.tgrelid::regclass::text, tg.tgenabled
-FROM pg_trigger tg JOIN pg_class c ON c.oid = tg.tgrelid
-WHERE c.relnamespace = %s::regnamespace AND NOT tg.tgisinternal
-ORDER BY tg.oid
-"""
-
-_TRIGGER_STATE = {
-    "D": "DISABLE TRIGGER",
-    "R": "ENABLE REPLICA TRIGGER",
-    "A": "ENABLE ALWAYS TRIGGER",
-}
-
-_POLICIES = """
-SELECT pol.polname, pol.polrelid::regclass::text, pol.polpermissive, pol.polcmd,
-       ARRAY(SELECT CASE WHEN r = 0 THEN 'PUBLIC' ELSE quote_ident(pg_get_userbyid(r)) END
-               FROM unnest(pol.polroles) r),
-       pg_get_expr(pol.polqual, pol.polrelid), pg_get_expr(pol.polwithcheck, pol.polrelid)
-FROM pg_policy pol JOIN pg_class c ON c.oid = pol.polrelid
-WHERE c.relnamespace = %s::regnamespace
-ORDER BY pol.oid
-"""
-
-_POLICY_COMMANDS = {"r": "SELECT", "a": "INSERT", "w": "UPDATE", "d": "DELETE", "*": "ALL"}
-
-_STATISTICS = """
-SELECT pg_get_statisticsobjdef(s.oid), quote_ident(s.stxname), s.stxstattarget
-FROM pg_statistic_ext s WHERE s.stxnamespace = %s::regnamespace ORDER BY s.oid
-"""
-
-_COMMENTS = """
-SELECT 'COMMENT ON ' || CASE
-         WHEN d.objsubid > 0
-         THEN 'COLUMN ' || quote_ident(c.relname) || '.' || quote_ident(a.attname)
-         ELSE CASE c.relkind WHEN 'r' THEN 'TABLE ' WHEN 'v' THEN 'VIEW '
-           WHEN 'm' THEN 'MATERIALIZED VIEW ' WHEN 'S' THEN 'SEQUENCE ' WHEN 'i' THEN 'INDEX ' END
-           || quote_ident(c.relname) END,
-       d.description
-  FROM pg_description d
-  JOIN pg_class c ON d.classoid = 'pg_class'::regclass AND c.oid = d.objoid
-  LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = d.objsubid AND d.objsubid > 0
- WHERE c.relnamespace = %(schema)s::regnamespace
-UNION ALL
-SELECT 'COMMENT ON CONSTRAINT ' || quote_ident(con.conname) || ' ON '
-       || con.conrelid::regclass::text, d.description
-  FROM pg_description d
-  JOIN pg_constraint con ON d.classoid = 'pg_constraint'::regclass AND con.oid = d.objoid
- WHERE con.connamespace = %(schema)s::regnamespace
-UNION ALL
-SELECT 'COMMENT ON FUNCTION ' || quote_ident(p.proname) || '('
-       || pg_get_function_identity_arguments(p.oid) || ')', d.description
-  FROM pg_description d
-  JOIN pg_proc p ON d.classoid = 'pg_proc'::regclass AND p.oid = d.objoid
- WHERE p.pronamespace = %(schema)s::regnamespace
-UNION ALL
-SELECT 'COMMENT ON TRIGGER ' || quote_ident(tg.tgname) || ' ON ' || tg.tgrelid::regclass::text,
-       d.description
-  FROM pg_description d
-  JOIN pg_trigger tg ON d.classoid = 'pg_trigger'::regclass AND tg.oid = d.objoid
-  JOIN pg_class c ON c.oid = tg.tgrelid
- WHERE c.relnamespace = %(schema)s::regnamespace
-UNION ALL
-SELECT 'COMMENT ON POLICY ' || quote_ident(pol.polname) || ' ON '
-       || pol.polrelid::regclass::text, d.description
-  FROM pg_description d
-  JOIN pg_policy pol ON d.classoid = 'pg_policy'::regclass AND pol.oid = d.objoid
-  JOIN pg_class c ON c.oid = pol.polrelid
- WHERE c.relnamespace = %(schema)s::regnamespace
-UNION ALL
-SELECT 'COMMENT ON STATISTICS ' || quote_ident(s.stxname), d.description
-  FROM pg_description d
-  JOIN pg_statistic_ext s ON d.classoid = 'pg_statistic_ext'::regclass AND s.oid = d.objoid
- WHERE s.stxnamespace = %(schema)s::regnamespace
-"""
-
 
 def _column_sql(row: tuple) -> str:
     name, type_sql, not_null, default, identity, generated, collation = row
@@ -264,16 +154,12 @@ def _column_sql(row: tuple) -> str:
     return " ".join(parts)
 
 
-def _literal_sql(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
-
-
 def render_schema(cursor: CursorWrapper, schema: str) -> tuple[str, str]:
     """Render (ddl, data_sql) from `schema`'s catalog; both run, in that order, with the new
     schema first on search_path. data_sql copies the rows and sequence positions, then adds
-    triggers, row-level security and comments. Raises TemplateError naming every object this
-    renderer cannot copy, so a migration that adds one fails loudly instead of new schemas
-    diverging quietly.
+    triggers, row-level security, extended statistics and comments. Raises TemplateError
+    naming every object this renderer cannot copy, so a migration that adds one fails loudly
+    instead of new schemas diverging quietly.
 
     Runs inside the caller's transaction and leaves its search_path set to `schema`; the
     caller restores its own."""
@@ -297,7 +183,7 @@ def render_schema(cursor: CursorWrapper, schema: str) -> tuple[str, str]:
     cursor.execute(_FUNCTIONS, [schema])
     functions = cursor.fetchall()
     function_sql = [
-        (_unqualify(definition, schema, r"^CREATE OR REPLACE (?:FUNCTION|PROCEDURE) "), late)
+        (unqualify(definition, schema, r"^CREATE OR REPLACE (?:FUNCTION|PROCEDURE) "), late)
         for definition, late in functions
     ]
     statements.extend(sql for sql, late in function_sql if not late)
@@ -311,7 +197,7 @@ def render_schema(cursor: CursorWrapper, schema: str) -> tuple[str, str]:
         columns = ",\n  ".join(_column_sql(row) for row in cursor.fetchall())
         unlogged = "UNLOGGED " if persistence == "u" else ""
         create = f"CREATE {unlogged}TABLE {quote(name)} (\n  {columns}\n)"
-        with_toast = (_options(options), _options(toast_options, "toast."))
+        with_toast = (options_sql(options), options_sql(toast_options, "toast."))
         all_options = ", ".join(o for o in with_toast if o)
         statements.append(create + (f" WITH ({all_options})" if all_options else ""))
     statements.extend(_column_settings(cursor, schema))
@@ -323,10 +209,10 @@ def render_schema(cursor: CursorWrapper, schema: str) -> tuple[str, str]:
     for table, conname, _kind, definition, index, index_options in cursor.fetchall():
         statements.append(f"ALTER TABLE {table} ADD CONSTRAINT {quote(conname)} {definition}")
         if index and index_options:
-            statements.append(f"ALTER INDEX {quote(index)} SET ({_options(index_options)})")
+            statements.append(f"ALTER INDEX {quote(index)} SET ({options_sql(index_options)})")
     cursor.execute(_INDEXES, [schema])
     indexes = [
-        (_unqualify(definition, schema, r"^CREATE (?:UNIQUE )?INDEX \S+ ON (?:ONLY )?"), kind)
+        (unqualify(definition, schema, r"^CREATE (?:UNIQUE )?INDEX \S+ ON (?:ONLY )?"), kind)
         for definition, kind in cursor.fetchall()
     ]
     statements.extend(sql for sql, kind in indexes if kind == "r")
@@ -334,13 +220,12 @@ def render_schema(cursor: CursorWrapper, schema: str) -> tuple[str, str]:
         cursor.execute("SELECT pg_get_viewdef(%s)", [oid])
         definition = cursor.fetchone()[0]
         materialized = "MATERIALIZED " if kind == "m" else ""
-        with_options = f" WITH ({_options(options)})" if options else ""
+        with_options = f" WITH ({options_sql(options)})" if options else ""
         statements.append(
             f"CREATE {materialized}VIEW {quote(name)}{with_options} AS {definition.rstrip(';')}"
         )
     statements.extend(sql for sql, kind in indexes if kind != "r")  # of materialized views
     statements.extend(_replica_identity(cursor, tables))
-    statements.extend(_statistics(cursor, schema))
     statements.append("SET LOCAL check_function_bodies TO DEFAULT")
 
     # The template's rows, then what would act on them if it came first (as pg_dump orders
@@ -357,10 +242,7 @@ def render_schema(cursor: CursorWrapper, schema: str) -> tuple[str, str]:
     for (name,) in cursor.fetchall():
         source = f"{quote(schema)}.{quote(name)}"
         data.append(f"SELECT setval('{quote(name)}', last_value, is_called) FROM {source}")
-    data.extend(_triggers_and_row_security(cursor, schema, tables))
-    cursor.execute(_COMMENTS, {"schema": schema})
-    for target, description in cursor.fetchall():
-        data.append(f"{target} IS {_literal_sql(description)}")
+    data.extend(post_data(cursor, schema, tables))
     return ";\n".join(statements) + ";\n", ";\n".join(data) + (";\n" if data else "")
 
 
@@ -372,7 +254,7 @@ def _column_settings(cursor: CursorWrapper, schema: str) -> list[str]:
         if stattarget is not None and stattarget != -1:
             statements.append(f"{alter} SET STATISTICS {stattarget}")
         if options:
-            statements.append(f"{alter} SET ({_options(options)})")
+            statements.append(f"{alter} SET ({options_sql(options)})")
         if storage:
             statements.append(f"{alter} SET STORAGE {_STORAGE[storage]}")
         if compression:
@@ -392,43 +274,4 @@ def _replica_identity(cursor: CursorWrapper, tables: list[tuple]) -> list[str]:
             cursor.execute(_REPLICA_IDENTITY_INDEX, [oid])
             index = cursor.fetchone()[0]
             statements.append(f"ALTER TABLE {quote(name)} REPLICA IDENTITY USING INDEX {index}")
-    return statements
-
-
-def _triggers_and_row_security(
-    cursor: CursorWrapper, schema: str, tables: list[tuple]
-) -> list[str]:
-    statements = []
-    cursor.execute(_TRIGGERS, [schema])
-    for definition, name, table, enabled in cursor.fetchall():
-        statements.append(_unqualify(definition, schema, r" ON "))
-        if enabled in _TRIGGER_STATE:
-            statements.append(f"ALTER TABLE {table} {_TRIGGER_STATE[enabled]} {quote(name)}")
-    cursor.execute(_POLICIES, [schema])
-    for name, table, permissive, command, roles, qual, check in cursor.fetchall():
-        sql = (
-            f"CREATE POLICY {quote(name)} ON {table} "
-            f"AS {'PERMISSIVE' if permissive else 'RESTRICTIVE'} "
-            f"FOR {_POLICY_COMMANDS[command]} TO {', '.join(roles)}"
-        )
-        if qual is not None:
-            sql += f" USING ({qual})"
-        if check is not None:
-            sql += f" WITH CHECK ({check})"
-        statements.append(sql)
-    for _oid, name, _kind, _persistence, _options, _toast, rls, force_rls, _ri in tables:
-        if rls:
-            statements.append(f"ALTER TABLE {quote(name)} ENABLE ROW LEVEL SECURITY")
-        if force_rls:
-            statements.append(f"ALTER TABLE {quote(name)} FORCE ROW LEVEL SECURITY")
-    return statements
-
-
-def _statistics(cursor: CursorWrapper, schema: str) -> list[str]:
-    statements = []
-    cursor.execute(_STATISTICS, [schema])
-    for definition, name, target in cursor.fetchall():
-        statements.append(_unqualify(definition, schema, r"^CREATE STATISTICS "))
-        if target is not None and target != -1:
-            statements.append(f"ALTER STATISTICS {name} SET STATISTICS {target}")
     return statements

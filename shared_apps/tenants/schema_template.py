@@ -28,7 +28,7 @@ from django.db.backends.utils import CursorWrapper
 from django.db.migrations.loader import MigrationLoader
 from django.utils.translation import gettext as _
 
-from shared_apps.tenants import schema_guard, schema_render
+from shared_apps.tenants import schema_guard, schema_post_data, schema_render, schema_sql
 from shared_apps.tenants.db import connection
 from shared_apps.tenants.models import SchemaTemplateState
 from shared_apps.tenants.schema_render import TemplateError, quote, render_schema
@@ -77,7 +77,7 @@ def renderer_hash() -> str:
     to how the DDL is rendered (a fix, a newly copied kind of object) reaches new companies at
     the next `migrate_schemas`, with no version constant for anyone to forget to bump."""
     digest = hashlib.sha256()
-    for module in (schema_render, schema_guard):
+    for module in (schema_render, schema_post_data, schema_sql, schema_guard):
         digest.update(Path(str(module.__file__)).read_bytes())
     return digest.hexdigest()
 
