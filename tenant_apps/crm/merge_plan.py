@@ -19,35 +19,14 @@ from typing import Any, TypeVar
 
 from tenant_apps.crm.models import Contact
 from tenant_apps.crm.models.base import RecordModel
+from tenant_apps.crm.record_fields import CONTACT_FIELDS, ORGANIZATION_FIELDS
 
 R = TypeVar("R", bound=RecordModel)
 
 CUSTOM = "custom_fields."
-CONTACT_MERGE_FIELDS = (
-    "first_name",
-    "last_name",
-    "job_title",
-    "organization",
-    "owner",
-    "lifecycle_stage",
-    "source",
-    "do_not_contact",
-)
-ORGANIZATION_MERGE_FIELDS = (
-    "name",
-    "website",
-    "domain",
-    "phone",
-    "email",
-    "street",
-    "city",
-    "postcode",
-    "country",
-    "industry",
-    "size",
-    "vat_number",
-    "owner",
-)
+# The fields the services write, less the custom ones (offered one by one, CUSTOM + key).
+CONTACT_MERGE_FIELDS = tuple(f for f in CONTACT_FIELDS if f != "custom_fields")
+ORGANIZATION_MERGE_FIELDS = tuple(f for f in ORGANIZATION_FIELDS if f != "custom_fields")
 
 
 def merge_fields(model: type[RecordModel]) -> tuple[str, ...]:

@@ -38,6 +38,21 @@ class OrganizationChanges(OrganizationFields, total=False):
     name: str
 
 
+class ContactFields(TypedDict, total=False):
+    first_name: str
+    job_title: str
+    organization: Organization | None
+    owner: User | None
+    lifecycle_stage: str
+    source: str
+    do_not_contact: bool
+    custom_fields: dict[str, Any] | None
+
+
+class ContactChanges(ContactFields, total=False):
+    last_name: str
+
+
 class DealFields(TypedDict, total=False):
     amount: Decimal | int | float | str | None  # text as typed in the active language
     currency: str
@@ -61,4 +76,5 @@ def _names(fields: type, *, first: tuple[str, ...] = ()) -> tuple[str, ...]:
 
 
 ORGANIZATION_FIELDS = _names(OrganizationChanges, first=("name",))
+CONTACT_FIELDS = _names(ContactChanges, first=("first_name", "last_name"))
 DEAL_FIELDS = _names(DealChanges, first=("name",))

@@ -4,7 +4,7 @@ of `{"number": ..., "label": ...}`. Given to an update, each replaces the contac
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Unpack
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -16,6 +16,7 @@ from shared_apps.billing.entitlements import company_current, contacts_check
 from tenant_apps.crm.access import crm_access
 from tenant_apps.crm.contact_points import contact_points_refresh
 from tenant_apps.crm.models import Contact, ContactEmail, ContactPhone, CustomFieldEntity
+from tenant_apps.crm.record_fields import CONTACT_FIELDS, ContactChanges, ContactFields
 from tenant_apps.crm.search_text import search_document
 from tenant_apps.crm.services.common import (
     Changes,
@@ -26,6 +27,7 @@ from tenant_apps.crm.services.common import (
     fields_assign,
     locked_current,
     record_audit,
+    record_changed,
     record_validate,
     restore,
     soft_delete,
@@ -36,17 +38,6 @@ from tenant_apps.crm.validators import phone_normalize
 if TYPE_CHECKING:
     from shared_apps.accounts.models import User
 
-CONTACT_FIELDS = (
-    "first_name",
-    "last_name",
-    "job_title",
-    "organization",
-    "owner",
-    "lifecycle_stage",
-    "source",
-    "do_not_contact",
-    "custom_fields",
-)
 _TEXT = ("first_name", "last_name", "job_title", "source")
 
 Phones = Sequence[Mapping[str, str]]
@@ -152,7 +143,7 @@ def contact_create(
     last_name: str,
     emails: Sequence[str] = (),
     phones: Phones = (),
-    **fields: Any,
+    **fields: Unpack[ContactFields],
 ) -> Contact:
     crm_access(actor=actor, action=Action.RECORD_CREATE)
     values, errors, clean_emails, clean_phones = _prepare(
@@ -179,28 +170,24 @@ def contact_update(
     expected_version: int,
     emails: Sequence[str] | None = None,
     phones: Phones | None = None,
-    **changes: Any,
+    **changes: Unpack[ContactChanges],
 ) -> Contact:
     crm_access(actor=actor, action=Action.RECORD_EDIT)
     current = locked_current(contact, expected_version=expected_version)
-    values, errors, clean_emails, clean_phones = _prepare(changes, emails, phones)
+    values, errors, clean_emails, clean_phones = _prepare(dict(changes), emails, phones)
     diff = fields_assign(current, values, allowed=CONTACT_FIELDS)
     record_validate(current, values=values, errors=errors)
     diff.update(_lists_save(current, clean_emails, clean_phones, created=False))
-    if not diff:
-        return current
-    current.version += 1
-    current.search_text = _search_text(current, clean_emails, clean_phones)
-    current.save(search_refresh=False)
-    record_audit(actor=actor, action="crm.contact.updated", target=current, changes=diff)
-    return current
+    if diff:
+        current.search_text = _search_text(current, clean_emails, clean_phones)
+    return record_changed(current=current, actor=actor, diff=diff, search_refresh=False)
 
 
 @transaction.atomic
 def contact_delete(*, contact: Contact, actor: User) -> Contact:
     """Soft delete, restorable for 30 days with `contact_restore`."""
     crm_access(actor=actor, action=Action.RECORD_DELETE)
-    return soft_delete(instance=contact, actor=actor, action="crm.contact.deleted")
+    return soft_delete(instance=contact, actor=actor)
 
 
 @transaction.atomic
@@ -208,4 +195,4 @@ def contact_restore(*, contact: Contact, actor: User) -> Contact:
     crm_access(actor=actor, action=Action.RECORD_DELETE)
     if contact.deleted_at is not None:  # the bin does not count against the plan's limit
         contacts_check(company=company_current())
-    return restore(instance=contact, actor=actor, action="crm.contact.restored")
+    return restore(instance=contact, actor=actor)

@@ -8,8 +8,9 @@ import pytest
 
 from shared_apps.accounts.models import User
 from shared_apps.tenants.models import Company
+from tenant_apps.crm.merge_plan import CONTACT_MERGE_FIELDS, ORGANIZATION_MERGE_FIELDS
 from tenant_apps.crm.models import Organization
-from tenant_apps.crm.record_fields import DEAL_FIELDS, ORGANIZATION_FIELDS
+from tenant_apps.crm.record_fields import CONTACT_FIELDS, DEAL_FIELDS, ORGANIZATION_FIELDS
 from tenant_apps.crm.services import organization_create, organization_update
 
 
@@ -25,8 +26,17 @@ def test_field_lists_name_every_writable_field_once() -> None:
             "custom_fields",
         )
     )  # fmt: skip
-    for names in (ORGANIZATION_FIELDS, DEAL_FIELDS):
+    assert CONTACT_FIELDS == (
+        "first_name", "last_name", "job_title", "organization", "owner", "lifecycle_stage",
+        "source", "do_not_contact", "custom_fields",
+    )  # fmt: skip
+    for names in (ORGANIZATION_FIELDS, DEAL_FIELDS, CONTACT_FIELDS):
         assert len(set(names)) == len(names)
+
+
+def test_merge_offers_the_same_fields_less_the_custom_ones() -> None:
+    assert CONTACT_FIELDS[:-1] == CONTACT_MERGE_FIELDS
+    assert ORGANIZATION_FIELDS[:-1] == ORGANIZATION_MERGE_FIELDS
 
 
 @pytest.mark.django_db
