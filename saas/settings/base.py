@@ -308,6 +308,8 @@ AUTH_PASSWORD_VALIDATORS = [
 LANGUAGE_CODE = "bg"
 LANGUAGES = [("bg", _("Bulgarian")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Formats Django's own locales lack (saas/formats/<language>/formats.py).
+FORMAT_MODULE_PATH = ["saas.formats"]
 TIME_ZONE = "Europe/Sofia"
 USE_I18N = True
 USE_TZ = True
