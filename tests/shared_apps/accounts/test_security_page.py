@@ -4,15 +4,14 @@ every host and account-level ones, nobody else's, in a fixed number of queries."
 from __future__ import annotations
 
 import pytest
-from django.db import connection
 from django.test import Client
-from django.test.utils import CaptureQueriesContext
 
 from shared_apps.accounts.models import Membership, User
 from shared_apps.audit.models import SecurityEvent
 from shared_apps.tenants.models import Company
 from tests.conftest import host_client
 from tests.factories import make_user
+from tests.query_budget import page_queries
 
 
 def _client(host: str, user: User) -> Client:
@@ -59,11 +58,11 @@ class TestAccountSecurityPage:
         client = _client("localhost", person)
         _event(person, alpha, "a")
         client.get("/accounts/security/")  # warm caches
-        with CaptureQueriesContext(connection) as few:
+        with page_queries() as few:
             assert client.get("/accounts/security/").status_code == 200
         for n in range(30):
             _event(person, alpha if n % 2 else beta, f"x{n}")
-        with CaptureQueriesContext(connection) as many:
+        with page_queries() as many:
             assert client.get("/accounts/security/").status_code == 200
         assert len(many.captured_queries) == len(few.captured_queries)
 

@@ -9,7 +9,6 @@ from typing import Any
 import pytest
 import stripe
 from django.core.exceptions import ValidationError
-from django.db import connection
 from django.db.models import Max, QuerySet
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -25,6 +24,7 @@ from shared_apps.billing.pricing import money
 from shared_apps.tenants.models import Company
 from tests.conftest import host_client
 from tests.factories import make_user
+from tests.query_budget import page_queries
 from tests.shared_apps.billing.factories import put_in_state
 from tests.stripe_fake import FakeStripe
 
@@ -154,10 +154,10 @@ class TestMrr:
         self, admin_client: Client, paying: dict[str, Plan]
     ) -> None:
         admin_client.get(CHANGELIST)  # warm-up (session, content types)
-        with CaptureQueriesContext(connection) as few:
+        with page_queries() as few:
             assert admin_client.get(CHANGELIST).status_code == 200
         more_companies(6, plan=paying["pro"])
-        with CaptureQueriesContext(connection) as many:
+        with page_queries() as many:
             response = admin_client.get(CHANGELIST)
         assert "Extra 5" in response.content.decode()
         assert len(many.captured_queries) == len(few.captured_queries)
@@ -214,10 +214,10 @@ class TestOverview:
 
     def test_constant_queries(self, admin_client: Client, paying: dict[str, Plan]) -> None:
         admin_client.get(OVERVIEW)
-        with CaptureQueriesContext(connection) as few:
+        with page_queries() as few:
             assert admin_client.get(OVERVIEW).status_code == 200
         more_companies(5, plan=paying["pro"])
-        with CaptureQueriesContext(connection) as many:
+        with page_queries() as many:
             admin_client.get(OVERVIEW)
         assert len(many.captured_queries) == len(few.captured_queries)
         # MRR by currency, companies by state, churned companies

@@ -9,9 +9,7 @@ from typing import Any
 
 import pytest
 from django.core.cache import caches
-from django.db import connection
 from django.test import Client
-from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django.utils.formats import date_format
 from django_tenants.utils import schema_context
@@ -21,6 +19,7 @@ from shared_apps.tenants.models import Company
 from tenant_apps.crm.models import Organization
 from tenant_apps.crm.services.contacts import contact_create
 from tests.conftest import client_for, host_client
+from tests.query_budget import page_queries
 from tests.shared_apps.billing.factories import put_in_state
 from tests.tenant_apps.crm.factories import member_of
 
@@ -229,7 +228,7 @@ def test_active_company_has_no_banner(alpha: Company, owner: User) -> None:
 
 def _queries(client: Client, path: str) -> int:
     client.get(path)  # warm routing and per-process caches
-    with CaptureQueriesContext(connection) as ctx:
+    with page_queries() as ctx:
         assert client.get(path).status_code == 200
     return len(ctx.captured_queries)
 

@@ -1,9 +1,7 @@
 from __future__ import annotations
 
 import pytest
-from django.db import connection
 from django.test import Client
-from django.test.utils import CaptureQueriesContext
 
 from shared_apps.accounts.models import Membership
 from shared_apps.audit.models import SecurityEvent
@@ -11,6 +9,7 @@ from shared_apps.audit.selectors import security_events_for_company
 from shared_apps.tenants.models import Company
 from tests.conftest import host_client
 from tests.factories import make_user
+from tests.query_budget import page_queries
 
 
 def _owner_client(company: Company) -> Client:
@@ -57,10 +56,10 @@ class TestSecurityEventsPage:
         client = _owner_client(alpha)
         _events(alpha, 3)
         client.get("/settings/security/events/")  # warm caches (routing, content types)
-        with CaptureQueriesContext(connection) as few:
+        with page_queries() as few:
             assert client.get("/settings/security/events/").status_code == 200
         _events(alpha, 45)
-        with CaptureQueriesContext(connection) as many:
+        with page_queries() as many:
             assert client.get("/settings/security/events/").status_code == 200
         assert len(many.captured_queries) == len(few.captured_queries)
 

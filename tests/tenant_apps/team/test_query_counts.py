@@ -5,9 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-from django.db import connection
 from django.test import Client
-from django.test.utils import CaptureQueriesContext
 
 from shared_apps.accounts.models import Invitation, Membership
 from shared_apps.accounts.team import invitation_create
@@ -15,11 +13,12 @@ from shared_apps.tenants.models import Company
 from shared_apps.tenants.services import company_provision
 from tests.conftest import host_client
 from tests.factories import make_user
+from tests.query_budget import page_queries
 
 
 def _queries(client: Client, path: str) -> int:
     client.get(path)  # warm per-process caches (routing, content types)
-    with CaptureQueriesContext(connection) as ctx:
+    with page_queries() as ctx:
         assert client.get(path).status_code == 200
     return len(ctx.captured_queries)
 

@@ -7,9 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 
 import pytest
-from django.db import connection
 from django.test import Client
-from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
 from shared_apps.accounts.models import Invitation, Membership, User
@@ -21,6 +19,7 @@ from tenant_apps.workspace.checklist import first_steps
 from tenant_apps.workspace.models import ChecklistDismissal
 from tests.conftest import host_client
 from tests.factories import make_user
+from tests.query_budget import page_queries
 from tests.tenant_apps.crm.factories import default_pipeline, make_organizations
 from tests.tenant_apps.crm.web.board.helpers import put_deal, stage
 
@@ -155,11 +154,11 @@ def test_empty_list_in_bulgarian(empty_company: Company, owner: User) -> None:
 def test_dashboard_query_count_with_checklist(empty_company: Company, owner: User) -> None:
     client = client_for(owner)
     client.get("/")
-    with CaptureQueriesContext(connection) as shown:
+    with page_queries() as shown:
         client.get("/")
     client.post("/checklist/hide/")
     client.get("/")
-    with CaptureQueriesContext(connection) as hidden:
+    with page_queries() as hidden:
         client.get("/")
     # the checklist costs its one query whether it shows or not
     assert len(shown.captured_queries) == len(hidden.captured_queries)
