@@ -103,10 +103,10 @@ def _provisioning_files() -> set[Path]:
     from shared_apps.tenants import hooks, services
 
     files = {Path(str(services.__file__))}
-    for func in hooks._company_provisioned:
-        source = inspect.getsourcefile(func)
-        if source:
-            files.add(Path(source))
+    func = hooks.company_provisioned.registered()
+    source = inspect.getsourcefile(func) if func is not None else None
+    if source:
+        files.add(Path(source))
     return files
 
 

@@ -24,14 +24,13 @@ never pass the limit.
 The AI month is the calendar month in Europe/Sofia (whatever the subscription's billing
 day): the same for every company, known without a Stripe read, shown on the usage page.
 
-Company-schema counts (contacts) come from the tenant app, which registers a counter with
-`on_usage_count` from its AppConfig.ready() (shared_apps never import tenant_apps).
+Company-schema counts (contacts) come from the tenant app through the `contacts_count` hook
+(shared_apps/tenants/hooks.py; shared_apps never import tenant_apps).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING
@@ -52,6 +51,7 @@ from saas.cache_guard import CacheUnavailable
 from shared_apps.billing.models import Plan, UsageCounter
 from shared_apps.billing.pricing import count
 from shared_apps.billing.pricing import storage as storage_text
+from shared_apps.tenants import hooks
 from shared_apps.tenants.db import connection
 from shared_apps.tenants.models import Company
 
@@ -192,25 +192,15 @@ def _refuse(*, plan: Plan, limit: str, allowed: int, needed: int, extra: str = "
 
 # --- Counted limits: seats, contacts --------------------------------------------------------
 
-UsageCount = Callable[[], int]
-_usage_counts: dict[str, UsageCount] = {}
 
-
-def on_usage_count(limit: str, func: UsageCount) -> UsageCount:
-    """Register `func()` -> how many `limit` things the current company schema holds."""
-    _usage_counts[limit] = func
-    return func
-
-
-def usage_count(*, company: Company, limit: str) -> int:
-    """A company-schema count (e.g. contacts) through its registered counter; 0 without one."""
-    func = _usage_counts.get(limit)
-    if func is None:
-        return 0
+def contacts_used(*, company: Company) -> int:
+    """The company's live contacts, counted in its schema by the `contacts_count` hook
+    (MissingHook when no app registered it)."""
+    counter = hooks.contacts_count.func
     if connection.schema_name == company.schema_name:
-        return func()
+        return counter()
     with schema_context(company.schema_name):
-        return func()
+        return counter()
 
 
 def _lock(company: Company, limit: str) -> None:
@@ -263,7 +253,7 @@ def contacts_check(*, company: Company, adding: int = 1) -> None:
     if plan is None or allowed is None:
         return
     _lock(company, CONTACTS)
-    used = usage_count(company=company, limit=CONTACTS)
+    used = contacts_used(company=company)
     if used + adding > allowed:
         _refuse(plan=plan, limit=CONTACTS, allowed=allowed, needed=used + adding)
 

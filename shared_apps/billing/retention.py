@@ -2,10 +2,10 @@
 
 Daily (`billing.canceled_purge`, beat at 05:10):
 1. A canceled company whose deletion is BILLING_FINAL_EXPORT_NOTICE_DAYS (7) away or less
-   gets the final email to its owners and admins: the date of the deletion and, when a
-   company-schema app registered an export link provider (`on_final_export_link`), a signed,
-   expiring link to a full export. The email is recorded as a PlatformEvent
-   ("billing.final_export_emailed"), which is what step 2 reads.
+   gets the final email to its owners and admins: the date of the deletion and a signed,
+   expiring link to a full export (from the company-schema app, through the
+   `final_export_link` hook of shared_apps/tenants/hooks.py). The email is recorded as a
+   PlatformEvent ("billing.final_export_emailed"), which is what step 2 reads.
 2. A canceled company past its retention whose final email announced a deletion date that
    has come (never sooner than the notice days after the email) is deleted by
    `company_delete` (schema dropped, public rows removed), audited with actor None. No
@@ -19,7 +19,6 @@ is canceled again, and an email from an earlier cancellation does not count.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -34,6 +33,7 @@ from saas.celery import app
 from shared_apps.audit.models import PlatformEvent
 from shared_apps.audit.services import platform_event_record
 from shared_apps.billing import state
+from shared_apps.tenants import hooks
 from shared_apps.tenants.models import Company
 from shared_apps.tenants.services import company_delete
 
@@ -43,31 +43,17 @@ State = Company.BillingState
 FINAL_EXPORT_EMAILED = "billing.final_export_emailed"
 RETENTION_EXPIRED = "billing.retention_expired"
 
-# `func(*, company, expires_at) -> str | None`: an absolute URL on the company's host that
-# downloads the company's data until `expires_at`, or None. Registered by a company-schema
-# app from its AppConfig.ready() (shared_apps never import tenant_apps).
-ExportLinkProvider = Callable[..., str | None]
-_export_link_providers: list[ExportLinkProvider] = []
-
-
-def on_final_export_link(func: ExportLinkProvider) -> ExportLinkProvider:
-    if func not in _export_link_providers:
-        _export_link_providers.append(func)
-    return func
-
 
 def final_export_link(*, company: Company, expires_at: datetime) -> str | None:
-    """The first link a provider gives; a failing provider is logged and skipped (the email
-    then says how to export by hand, and the deletion still waits for it)."""
-    for provider in _export_link_providers:
-        try:
-            url = provider(company=company, expires_at=expires_at)
-        except Exception:
-            logger.exception("final export link for company %s failed", company.pk)
-            continue
-        if url:
-            return url
-    return None
+    """The link the `final_export_link` hook gives (MissingHook when no app registered it);
+    a failing provider is logged and the email then says how to export by hand (the
+    deletion still waits for it)."""
+    provider = hooks.final_export_link.func
+    try:
+        return provider(company=company, expires_at=expires_at) or None
+    except Exception:
+        logger.exception("final export link for company %s failed", company.pk)
+        return None
 
 
 def notice_period() -> timedelta:

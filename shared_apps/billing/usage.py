@@ -90,7 +90,7 @@ def usage_for(*, company: Company, now: datetime | None = None) -> Usage:
     metered = ent.metered_used(company=company, now=now)
     used = {
         ent.SEATS: ent.seats_used(company=company),
-        ent.CONTACTS: ent.usage_count(company=company, limit=ent.CONTACTS),
+        ent.CONTACTS: ent.contacts_used(company=company),
         ent.STORAGE: metered[ent.STORAGE],
         ent.AI_REQUESTS: metered[ent.AI_REQUESTS],
         ent.API_RATE: ent.api_rate_used(company=company, now=now),

@@ -8,4 +8,9 @@ class TenantsConfig(AppConfig):
     verbose_name = _("Companies")
 
     def ready(self) -> None:
+        from django.core import checks
+
         from shared_apps.tenants import signals  # noqa: F401
+        from shared_apps.tenants.hooks import hooks_check
+
+        checks.register(hooks_check)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -13,6 +14,7 @@ from django.utils import timezone
 from shared_apps.accounts.models import User
 from shared_apps.audit.models import PlatformEvent
 from shared_apps.billing import retention
+from shared_apps.tenants import hooks
 from shared_apps.tenants.models import Company
 from shared_apps.tenants.services import company_provision
 from tests.shared_apps.billing.factories import put_in_state
@@ -154,22 +156,23 @@ class TestCanceledPurge:
 
 
 @pytest.fixture
-def export_link(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
-    """The registered providers replaced by one that records its calls."""
+def export_link() -> Iterator[list[dict[str, Any]]]:
+    """The CRM's provider replaced by one that records its calls."""
     calls: list[dict[str, Any]] = []
 
     def provider(*, company: Company, expires_at: datetime) -> str:
         calls.append({"company": company, "expires_at": expires_at})
         return f"https://{company.subdomain}.localhost/export/final/signed-token/"
 
-    monkeypatch.setattr(retention, "_export_link_providers", [])
-    retention.on_final_export_link(provider)
-    return calls
+    with hooks.final_export_link.replaced(provider):
+        yield calls
 
 
 @pytest.fixture
-def no_export_link(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(retention, "_export_link_providers", [])
+def no_export_link() -> Iterator[None]:
+    """The CRM's provider replaced by one that gives no link."""
+    with hooks.final_export_link.replaced(lambda **kwargs: None):
+        yield
 
 
 @pytest.mark.django_db
@@ -189,9 +192,7 @@ def test_the_email_carries_the_export_link_when_a_provider_gives_one(
 
 
 @pytest.mark.django_db
-def test_without_a_provider_the_email_says_how_to_export(
-    gamma: Company, no_export_link: None
-) -> None:
+def test_without_a_link_the_email_says_how_to_export(gamma: Company, no_export_link: None) -> None:
     User.objects.filter(email="owner@gamma.test").update(language="en")
     now = timezone.now()
     canceled(gamma, 24, now)
@@ -205,15 +206,13 @@ def test_without_a_provider_the_email_says_how_to_export(
 
 
 @pytest.mark.django_db
-def test_a_failing_provider_does_not_stop_the_email(
-    gamma: Company, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_failing_provider_does_not_stop_the_email(gamma: Company) -> None:
     def broken(**kwargs: Any) -> str:
         raise RuntimeError("schema gone")
 
-    monkeypatch.setattr(retention, "_export_link_providers", [broken])
-    canceled(gamma, 24, timezone.now())
-    assert purge(timezone.now()).emailed == 1
+    with hooks.final_export_link.replaced(broken):
+        canceled(gamma, 24, timezone.now())
+        assert purge(timezone.now()).emailed == 1
     assert len(mail.outbox) == 1
 
 

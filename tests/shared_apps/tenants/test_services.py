@@ -115,7 +115,7 @@ class TestProvision:
             assert schema_exists("theta")
             raise RuntimeError("hook failed")
 
-        monkeypatch.setattr(hooks, "_company_provisioned", [broken_hook])
+        monkeypatch.setattr(hooks.company_provisioned, "_func", broken_hook)
         counts = (Company.objects.count(), User.objects.count(), PlatformEvent.objects.count())
         # when
         with pytest.raises(RuntimeError, match="hook failed"):
@@ -136,9 +136,9 @@ class TestProvision:
             "from shared_apps.tenants.services import company_provision\n"
             "def kill(*, company, owner, language):\n"
             "    connection.cursor().execute('SELECT pg_terminate_backend(pg_backend_pid())')\n"
-            "hooks.on_company_provisioned(kill)\n"
             "try:\n"
-            "    company_provision(name='Iota', subdomain='iota', owner_email='o@iota.test')\n"
+            "    with hooks.company_provisioned.replaced(kill):\n"
+            "        company_provision(name='Iota', subdomain='iota', owner_email='o@iota.test')\n"
             "except OperationalError:\n"
             "    raise SystemExit(3)\n"
         )
@@ -172,7 +172,7 @@ class TestProvision:
             seen.append(connection.schema_name)
             AuditEvent.objects.create(action="welcome", object_type="x", object_id="1")
 
-        monkeypatch.setattr(hooks, "_company_provisioned", [hook])
+        monkeypatch.setattr(hooks.company_provisioned, "_func", hook)
         company = company_provision(name="Lam", subdomain="lam", owner_email="o@lam.test")
         assert seen == ["lam"]
         with schema_context("lam"):
