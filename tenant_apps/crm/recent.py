@@ -184,7 +184,10 @@ def _branches(limit: int) -> list[Any]:
             **parent_links,
         ),
         _branch(
-            Activity.objects.filter(done=True, done_at__isnull=False),
+            # a call, an email or a past meeting is logged done: `activity_create` sets
+            # `done_at` just before the row's `created_at`, so only a later completion shows
+            # (otherwise each logged call read twice, once completed by "Someone")
+            Activity.objects.filter(done=True, done_at__gt=F("created_at")),
             limit,
             k=Value("activity.done", **kind),
             rid=F("id"),

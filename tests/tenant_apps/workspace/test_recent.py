@@ -101,6 +101,32 @@ def test_feed_in_words_with_actor_and_links(in_alpha: Company, member: User) -> 
     assert "Big &lt;b&gt;one&lt;/b&gt;" in html
 
 
+def test_logged_call_email_and_meeting_show_once_with_their_author(
+    in_alpha: Company, member: User
+) -> None:
+    org = organization_create(actor=member, name="Acme")
+    activity_create(
+        actor=member, kind="call", subject="First call", call_outcome="busy", organization=org
+    )
+    activity_create(
+        actor=member, kind="email", subject="Offer", email_direction="out", organization=org
+    )
+    activity_create(
+        actor=member,
+        kind="meeting",
+        subject="Kick-off",
+        starts_at=timezone.now() - datetime.timedelta(days=1),
+        duration_minutes=30,
+        organization=org,
+    )
+
+    items = [item for item in recent_activity() if item.kind.startswith("activity.")]
+
+    assert sorted(item.name for item in items) == ["First call", "Kick-off", "Offer"]
+    assert {item.kind for item in items} == {"activity.created"}
+    assert all(item.actor == member.get_full_name() for item in items)
+
+
 def test_feed_in_bulgarian(in_alpha: Company, member: User) -> None:
     organization_create(actor=member, name="Акме")
     html = client_for(member, "bg").get("/").content.decode()
