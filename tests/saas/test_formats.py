@@ -1,6 +1,6 @@
-"""Short date-times are European in Bulgarian: Django's `bg` locale has no
-SHORT_DATETIME_FORMAT, which made the security pages, the bin and the invitations write
-"12/08/2026 12:52 преди обяд"."""
+"""Short dates and date-times are European in both languages: Django's `bg` locale has no
+SHORT_DATETIME_FORMAT (the security pages, the bin and the invitations wrote "12/08/2026 12:52
+преди обяд"), and Django's `en` writes American 12/08/2026."""
 
 from __future__ import annotations
 
@@ -22,3 +22,12 @@ def test_bulgarian_formats_otherwise_django_s() -> None:
     template = Template('{{ moment|date:"SHORT_DATE_FORMAT" }}')
     with translation.override("bg"):
         assert template.render(Context({"moment": moment})) == "08.12.2026"
+
+
+def test_english_short_dates_are_european() -> None:
+    moment = datetime.datetime(2026, 12, 8, 14, 52)
+    template = Template(
+        '{{ moment|date:"SHORT_DATE_FORMAT" }} | {{ moment|date:"SHORT_DATETIME_FORMAT" }}'
+    )
+    with translation.override("en"):
+        assert template.render(Context({"moment": moment})) == "08.12.2026 | 08.12.2026 14:52"
