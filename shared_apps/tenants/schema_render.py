@@ -107,8 +107,8 @@ SELECT i.indexrelid::regclass::text FROM pg_index i WHERE i.indrelid = %s AND i.
 
 # Sequences that are not the implicit sequence of an identity column.
 _SEQUENCES = """
-SELECT c.relname, s.seqtypid::regtype::text, s.seqstart, s.seqincrement, s.seqmin, s.seqmax,
-       s.seqcache, s.seqcycle,
+SELECT c.relname, c.relpersistence, s.seqtypid::regtype::text, s.seqstart, s.seqincrement,
+       s.seqmin, s.seqmax, s.seqcache, s.seqcycle,
        (SELECT quote_ident(t.relname) || '.' || quote_ident(a.attname)
           FROM pg_depend dep
           JOIN pg_class t ON t.oid = dep.refobjid
@@ -174,9 +174,11 @@ def render_schema(cursor: CursorWrapper, schema: str) -> tuple[str, str]:
     statements: list[str] = ["SET LOCAL check_function_bodies = off"]
     cursor.execute(_SEQUENCES, [schema])
     sequences = cursor.fetchall()
-    for name, typ, start, inc, minv, maxv, cache, cycle, _owner in sequences:
+    for name, persistence, typ, start, inc, minv, maxv, cache, cycle, _owner in sequences:
+        unlogged = "UNLOGGED " if persistence == "u" else ""
         statements.append(
-            f"CREATE SEQUENCE {quote(name)} AS {typ} INCREMENT BY {inc} MINVALUE {minv} "
+            f"CREATE {unlogged}SEQUENCE {quote(name)} AS {typ} INCREMENT BY {inc} "
+            f"MINVALUE {minv} "
             f"MAXVALUE {maxv} START WITH {start} CACHE {cache}"
             + (" CYCLE" if cycle else " NO CYCLE")
         )

@@ -36,6 +36,8 @@ ALTER TABLE probe ALTER COLUMN b SET (n_distinct = 10);
 ALTER TABLE probe ALTER COLUMN body SET STORAGE EXTERNAL;
 ALTER TABLE probe ALTER COLUMN body SET COMPRESSION pglz;
 INSERT INTO probe (a, b, note) VALUES (1, 1, 'as in the template');
+CREATE UNLOGGED SEQUENCE probe_counter START 7;
+CREATE UNLOGGED TABLE probe_scratch (id integer);
 CREATE FUNCTION probe_fill() RETURNS trigger LANGUAGE plpgsql AS
   $$ BEGIN NEW.note := 'filled ' || NEW.a; RETURN NEW; END $$;
 CREATE TRIGGER probe_fill BEFORE INSERT ON probe FOR EACH ROW EXECUTE FUNCTION probe_fill();
@@ -96,6 +98,8 @@ class TestCopies:
         assert probe[3] == ["fillfactor=70"]
         assert probe[4] == ["autovacuum_enabled=false"]
         assert probe[5] is True  # row-level security enabled
+        unlogged = sorted(row[0] for row in catalog["relations"] if row[2] == "u")
+        assert unlogged == ["probe_counter", "probe_scratch"]
         assert any("fillfactor='60'" in row[2] for row in catalog["indexes"])
         # and the template's row was copied as it is (the trigger comes after the data)
         with schema_context(company.schema_name), connection.cursor() as cursor:
@@ -116,6 +120,7 @@ class TestCopies:
             ("COMMENT ON COLUMN probe.a IS NULL", "comments"),
             ("COMMENT ON CONSTRAINT probe_pkey ON probe IS NULL", "comments"),
             ("ALTER TABLE probe RESET (fillfactor)", "relations"),
+            ("ALTER SEQUENCE probe_counter SET LOGGED", "relations"),
             ("ALTER TABLE probe RESET (toast.autovacuum_enabled)", "relations"),
             ("ALTER INDEX probe_pkey RESET (fillfactor)", "indexes"),
             ("ALTER TABLE probe ALTER COLUMN b RESET (n_distinct)", "columns"),
