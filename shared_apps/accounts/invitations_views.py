@@ -49,7 +49,9 @@ def _page(request: HttpRequest, invitation: Invitation, token: str, status: int 
                 "email_matches": matches,
                 "error": error,
                 "login_url": "/accounts/login/?" + urlencode({"next": here}),
-                "signup_url": "/accounts/signup/?" + urlencode({"next": here}),
+                # the sign-up form starts with the invited address (allauth reads `email`)
+                "signup_url": "/accounts/signup/?"
+                + urlencode({"next": here, "email": invitation.email}),
             },
             status=status,
         )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+import re
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
@@ -67,6 +69,16 @@ def test_anonymous_sees_the_company_and_sign_in_links(link: tuple[Invitation, st
     assert f"/accounts/login/?next=%2Finvite%2F{token}%2F" in page
     assert f"/accounts/signup/?next=%2Finvite%2F{token}%2F" in page
     assert response["Referrer-Policy"] == "no-referrer"
+
+
+def test_create_an_account_starts_with_the_invited_address(link: tuple[Invitation, str]) -> None:
+    _inv, token = link
+    client = public()
+    page = client.get(f"/invite/{token}/").content.decode()
+    found = re.search(r'href="(/accounts/signup/\?[^"]+)"', page)
+    assert found is not None
+    signup = client.get(html.unescape(found.group(1))).content.decode()
+    assert re.search(r'<input[^>]*name="email"[^>]*value="invitee@example.test"', signup)
 
 
 def test_the_emailed_link_is_this_page(link: tuple[Invitation, str]) -> None:
