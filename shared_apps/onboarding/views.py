@@ -159,6 +159,19 @@ def handoff(request: HttpRequest) -> HttpResponse:
     login(request, user, backend=ALLAUTH_BACKEND)
     response = HttpResponseRedirect("/")
     response["Referrer-Policy"] = "no-referrer"
+    # The company opens in the person's language (chosen at sign-up or with the switch on
+    # any host), not the browser's: the language cookie belongs to one host only.
+    if user.language in {code for code, _label in settings.LANGUAGES}:
+        response.set_cookie(
+            settings.LANGUAGE_COOKIE_NAME,
+            user.language,
+            max_age=settings.LANGUAGE_COOKIE_AGE,
+            path=settings.LANGUAGE_COOKIE_PATH,
+            domain=settings.LANGUAGE_COOKIE_DOMAIN,
+            secure=settings.LANGUAGE_COOKIE_SECURE,
+            httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+            samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+        )
     return response
 
 

@@ -161,6 +161,17 @@ class TestWelcome:
             .startswith("http://beta.localhost/handoff/?token=")
         )
 
+    def test_the_company_opens_in_the_persons_language(self, beta: Company) -> None:
+        # signed up in Bulgarian, browser in English: the company host is in Bulgarian too
+        user = make_user(language="bg")
+        Membership.objects.create(user=user, company=beta, role=Membership.Role.MEMBER)
+        location = _signed_in(user, "en").get("/go/beta/")["Location"]
+        token = parse_qs(urlsplit(location).query)["token"][0]
+        company = host_client("beta.localhost", HTTP_ACCEPT_LANGUAGE="en")
+        assert company.get("/handoff/", {"token": token}).status_code == 302
+        assert company.cookies[settings.LANGUAGE_COOKIE_NAME].value == "bg"
+        assert '<html lang="bg">' in company.get("/").content.decode()
+
     def test_only_on_the_public_host(self, alpha: Company) -> None:
         owner = alpha.memberships.get(role="owner").user
         client = host_client("alpha.localhost")
