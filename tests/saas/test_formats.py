@@ -5,6 +5,7 @@ SHORT_DATETIME_FORMAT (the security pages, the bin and the invitations wrote "12
 from __future__ import annotations
 
 import datetime
+from decimal import Decimal
 
 from django.template import Context, Template
 from django.utils import translation
@@ -31,3 +32,9 @@ def test_english_short_dates_are_european() -> None:
     )
     with translation.override("en"):
         assert template.render(Context({"moment": moment})) == "08.12.2026 | 08.12.2026 14:52"
+
+
+def test_bulgarian_grouped_numbers() -> None:
+    template = Template('{{ amount|floatformat:"2g" }}')
+    with translation.override("bg"):
+        assert template.render(Context({"amount": Decimal("12500.5")})) == "12\xa0500,50"
