@@ -15,22 +15,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse
 
 from shared_apps.accounts.selectors import membership_get
-
-# Paths on a company host that do not need a membership (prefix match).
-OPEN_PREFIXES = (
-    "/accounts/login/",
-    "/accounts/logout/",
-    "/accounts/password/reset/",
-    "/accounts/2fa/authenticate/",
-    "/accounts/2fa/webauthn/login/",
-    "/accounts/confirm-email/",
-    "/accounts/3rdparty/login/cancelled/",
-    "/handoff/",
-    "/sso/",
-    "/accounts/signup/",
-    "/i18n/",
-    "/static/",
-)
+from shared_apps.accounts.url_access import access_for
 
 
 class CompanyMembersOnlyMiddleware:
@@ -41,8 +26,8 @@ class CompanyMembersOnlyMiddleware:
         tenant = getattr(request, "tenant", None)
         if tenant is None or getattr(tenant, "is_public", False):
             return self.get_response(request)
-        path = request.path_info
-        if path.startswith(OPEN_PREFIXES):
+        # Pages that do not need a membership are declared on their views (url_access.py).
+        if not access_for(request).members_only:
             return self.get_response(request)
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path(), settings.LOGIN_URL)

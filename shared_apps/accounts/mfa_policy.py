@@ -13,16 +13,9 @@ from collections.abc import Callable
 from allauth.mfa.models import Authenticator
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 
-MFA_SETUP_URL = "/accounts/2fa/"
+from shared_apps.accounts.url_access import access_for
 
-ALLOWED_PREFIXES = (
-    MFA_SETUP_URL,
-    "/accounts/reauthenticate/",
-    "/accounts/logout/",
-    "/accounts/login/",
-    "/i18n/",
-    "/static/",
-)
+MFA_SETUP_URL = "/accounts/2fa/"
 
 
 def has_mfa(user: object) -> bool:
@@ -43,7 +36,7 @@ class RequireMFAMiddleware:
             and not getattr(tenant, "is_public", False)
             and getattr(tenant, "require_mfa", False)
             and request.user.is_authenticated
-            and not request.path_info.startswith(ALLOWED_PREFIXES)
+            and access_for(request).mfa_first  # the MFA pages and sign-in are declared open
             and not has_mfa(request.user)
         ):
             return HttpResponseRedirect(MFA_SETUP_URL)

@@ -14,12 +14,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from shared_apps.accounts.services import user_sessions_end_all
+from shared_apps.accounts.url_access import ACCOUNT_PAGE, url_access
 from shared_apps.audit.selectors import security_events_for_user
 from shared_apps.tenants.models import Company
 
 EVENTS_PER_PAGE = 50
 
 
+@url_access(ACCOUNT_PAGE)
 @require_GET
 @login_required
 def account_security(request: HttpRequest) -> HttpResponse:
@@ -36,6 +38,7 @@ def account_security(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/security.html", {"page": page})
 
 
+@url_access(ACCOUNT_PAGE)
 @require_POST
 @login_required
 def sign_out_everywhere(request: HttpRequest) -> HttpResponse:

@@ -14,22 +14,22 @@ Refusals: under /api/ a 402 JSON body `{"code": "billing_read_only" | "billing_s
 "billing_canceled", "detail": ...}`; on screens a 402 page (read-only writes, canceled) or a
 redirect to /billing/ (suspended). Sign-in pages and the login handoff are always open.
 
-Exports are recognized by URL name (`crm:<entity>_export`, `crm:final_export`): they are
-reads even when a company may not write. The check reads only `request.tenant`, the company
-row routing already loaded (with its billing state), so it costs no query.
+What each URL is (sign-in and account page, billing page, export, or a company page) is
+declared on its view (shared_apps/accounts/url_access.py, `Billing`): exports are reads even
+when a company may not write. The check reads only `request.tenant`, the company row routing
+already loaded (with its billing state), and the URL's declaration, so it costs no query.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
-from django.urls import Resolver404, resolve
 from django.utils.translation import gettext as _
 
 from shared_apps.accounts.permissions import Action, can
+from shared_apps.accounts.url_access import Billing, access_for
 from shared_apps.billing import state
 from shared_apps.tenants.models import Company
 
@@ -37,23 +37,14 @@ State = Company.BillingState
 
 BILLING_URL = "/billing/"
 API_PREFIX = "/api/"
-# Open in every state: sign-in and account pages, the login handoff, language, static files.
-ALWAYS_OPEN = ("/accounts/", "/handoff/", "/sso/", "/i18n/", "/static/")
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-EXPORT_VIEW = re.compile(r"^crm:(\w+_export|final_export)$")
 PAYMENT_REQUIRED = 402
 
 _RESTRICTED = frozenset({State.READ_ONLY, State.SUSPENDED, State.CANCELED})
 
 
 def _is_export(request: HttpRequest) -> bool:
-    if request.method not in SAFE_METHODS:
-        return False
-    try:
-        match = resolve(request.path_info, urlconf=getattr(request, "urlconf", None))
-    except Resolver404:
-        return False
-    return bool(EXPORT_VIEW.match(match.view_name))
+    return request.method in SAFE_METHODS and access_for(request).billing == Billing.EXPORT
 
 
 def allowed(request: HttpRequest, company: Company) -> bool:
@@ -61,12 +52,12 @@ def allowed(request: HttpRequest, company: Company) -> bool:
     current = company.billing_state
     if current not in _RESTRICTED:
         return True
-    path = request.path_info
-    if path.startswith(ALWAYS_OPEN):
+    declared = access_for(request).billing
+    if declared == Billing.ALWAYS:
         return True
     if current == State.CANCELED:
         return _is_export(request)
-    if path.startswith(BILLING_URL):
+    if declared == Billing.BILLING:
         return True
     if current == State.READ_ONLY and request.method in SAFE_METHODS:
         return True

@@ -24,6 +24,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from shared_apps.accounts.handoff import HandoffError, handoff_issue, handoff_redeem
 from shared_apps.accounts.models import Membership, User
+from shared_apps.accounts.url_access import OPEN, url_access
 from shared_apps.onboarding.forms import CompanyCreateForm
 from shared_apps.onboarding.services import (
     company_create_for_user,
@@ -138,6 +139,7 @@ def go(request: HttpRequest, subdomain: str) -> HttpResponse:
 # --- company host -----------------------------------------------------------------------------
 
 
+@url_access(OPEN)
 @never_cache
 @require_GET
 def handoff(request: HttpRequest) -> HttpResponse:
@@ -175,6 +177,7 @@ def handoff(request: HttpRequest) -> HttpResponse:
     return response
 
 
+@url_access(OPEN)
 @never_cache
 @require_GET
 def sso_start(request: HttpRequest, provider_id: str) -> HttpResponse:
@@ -195,6 +198,7 @@ def sso_start(request: HttpRequest, provider_id: str) -> HttpResponse:
     return HttpResponseRedirect(public_url(request, path))
 
 
+@url_access(OPEN)
 @require_GET
 def signup_elsewhere(request: HttpRequest) -> HttpResponse:
     """Company hosts sign people in; creating an account happens on the public host."""

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_http_methods
 from shared_apps.accounts.permission_views import action_required
 from shared_apps.accounts.permissions import Action
 from shared_apps.accounts.services import company_require_mfa_set
+from shared_apps.accounts.url_access import COMPANY_PAGE, url_access
 from shared_apps.audit.selectors import security_events_for_company
 
 
@@ -24,6 +25,7 @@ class RequireMFAForm(forms.Form):
     )
 
 
+@url_access(COMPANY_PAGE)
 @require_http_methods(["GET", "POST"])
 @action_required(Action.SECURITY_SETTINGS)
 def security_settings(request: HttpRequest) -> HttpResponse:
@@ -43,6 +45,7 @@ def security_settings(request: HttpRequest) -> HttpResponse:
 EVENTS_PER_PAGE = 50
 
 
+@url_access(COMPANY_PAGE)
 @require_http_methods(["GET"])
 @action_required(Action.SECURITY_EVENTS)
 def security_events(request: HttpRequest) -> HttpResponse:

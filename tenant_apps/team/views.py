@@ -21,6 +21,7 @@ from shared_apps.accounts import team
 from shared_apps.accounts.models import Invitation, Membership, User
 from shared_apps.accounts.permission_views import action_required
 from shared_apps.accounts.permissions import Action, can
+from shared_apps.accounts.url_access import COMPANY_PAGE, url_access
 from tenant_apps.team.forms import InvitationForm, RoleForm
 
 View = Callable[..., HttpResponse]
@@ -95,12 +96,14 @@ def _page(request: HttpRequest, invite_form: InvitationForm, status: int = 200) 
     )
 
 
+@url_access(COMPANY_PAGE)
 @require_GET
 @action_required(Action.TEAM_MANAGE)
 def team_list(request: HttpRequest) -> HttpResponse:
     return _page(request, InvitationForm(actor=request.membership))  # type: ignore[attr-defined]
 
 
+@url_access(COMPANY_PAGE)
 @require_POST
 @action_required(Action.TEAM_MANAGE)
 def invitation_create(request: HttpRequest) -> HttpResponse:
@@ -123,6 +126,7 @@ def invitation_create(request: HttpRequest) -> HttpResponse:
     return HttpResponseRedirect(TEAM_URL)
 
 
+@url_access(COMPANY_PAGE)
 @require_POST
 @action_required(Action.TEAM_MANAGE)
 def invitation_resend(request: HttpRequest, uuid: Any) -> HttpResponse:
@@ -134,6 +138,7 @@ def invitation_resend(request: HttpRequest, uuid: Any) -> HttpResponse:
     )
 
 
+@url_access(COMPANY_PAGE)
 @require_POST
 @action_required(Action.TEAM_MANAGE)
 def invitation_revoke(request: HttpRequest, uuid: Any) -> HttpResponse:
@@ -145,6 +150,7 @@ def invitation_revoke(request: HttpRequest, uuid: Any) -> HttpResponse:
     )
 
 
+@url_access(COMPANY_PAGE)
 @require_POST
 @action_required(Action.TEAM_MANAGE)
 def member_role(request: HttpRequest, uuid: Any) -> HttpResponse:
@@ -162,6 +168,7 @@ def member_role(request: HttpRequest, uuid: Any) -> HttpResponse:
     )
 
 
+@url_access(COMPANY_PAGE)
 @require_POST
 @action_required(Action.TEAM_MANAGE)
 def member_remove(request: HttpRequest, uuid: Any) -> HttpResponse:
@@ -173,6 +180,7 @@ def member_remove(request: HttpRequest, uuid: Any) -> HttpResponse:
     )
 
 
+@url_access(COMPANY_PAGE)
 @require_POST
 @action_required(Action.TEAM_MANAGE)
 def ownership_transfer(request: HttpRequest, uuid: Any) -> HttpResponse:

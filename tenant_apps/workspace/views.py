@@ -9,6 +9,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
+from shared_apps.accounts.url_access import COMPANY_PAGE, url_access
 from tenant_apps.crm.dashboard import dashboard_get
 from tenant_apps.workspace.chart import won_lost_chart
 from tenant_apps.workspace.checklist import checklist_dismiss, first_steps
@@ -17,6 +18,7 @@ if TYPE_CHECKING:
     from shared_apps.accounts.models import User
 
 
+@url_access(COMPANY_PAGE)
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
     # CompanyMembersOnlyMiddleware has already refused non-members.
@@ -40,6 +42,7 @@ def home(request: HttpRequest) -> HttpResponse:
     )
 
 
+@url_access(COMPANY_PAGE)
 @require_POST
 def checklist_hide(request: HttpRequest) -> HttpResponse:
     """Hide the first-steps checklist for the signed-in person (a plain form post)."""

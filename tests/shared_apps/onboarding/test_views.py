@@ -10,7 +10,6 @@ from django.conf import settings
 from django.test import Client
 from django.urls import set_urlconf
 
-from shared_apps.accounts import isolation
 from shared_apps.accounts.models import LoginHandoff, Membership, User
 from shared_apps.tenants.models import Company
 from tests.conftest import host_client
@@ -233,11 +232,7 @@ class TestAvailability:
 @pytest.mark.django_db
 class TestSsoFromCompanyHost:
     @pytest.fixture(autouse=True)
-    def _sso_open(self, monkeypatch: pytest.MonkeyPatch, settings: object) -> None:
-        # The lead adds "/sso/" to OPEN_PREFIXES (shared_apps/accounts/isolation.py); until
-        # then the test opens it here, as the middleware reads the module attribute per call.
-        if "/sso/" not in isolation.OPEN_PREFIXES:
-            monkeypatch.setattr(isolation, "OPEN_PREFIXES", (*isolation.OPEN_PREFIXES, "/sso/"))
+    def _sso_open(self, settings: object) -> None:
         settings.SOCIALACCOUNT_PROVIDERS = {  # type: ignore[attr-defined]
             "openid_connect": {
                 "OAUTH_PKCE_ENABLED": True,

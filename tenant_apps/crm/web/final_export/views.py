@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET
 from shared_apps.accounts.models import User
 from shared_apps.accounts.permission_views import action_required
 from shared_apps.accounts.permissions import Action
+from shared_apps.accounts.url_access import EXPORT, url_access
 from shared_apps.tenants.models import Company
 from tenant_apps.crm.final_export import (
     ExportLinkInvalid,
@@ -20,6 +21,7 @@ from tenant_apps.crm.final_export import (
 from tenant_apps.history.services import audit_record
 
 
+@url_access(EXPORT)
 @require_GET
 @action_required(Action.FINAL_EXPORT)
 def final_export(request: HttpRequest, token: str) -> HttpResponse | FileResponse:

@@ -93,6 +93,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from shared_apps.accounts.models import User
 from shared_apps.accounts.permissions import Action, NotPermitted, can
+from shared_apps.accounts.url_access import EXPORT, url_access
 from tenant_apps.crm.listing import query as lq
 from tenant_apps.crm.listing.entities import SPECS, ListSpec
 from tenant_apps.crm.listing.export import csv_lines
@@ -274,6 +275,7 @@ def list_page(request: HttpRequest, entity: str) -> HttpResponse:
         return _render(request, spec, status=403, refusal=str(exc))
 
 
+@url_access(EXPORT)
 @require_GET
 def export_csv(request: HttpRequest, entity: str) -> HttpResponse | StreamingHttpResponse:
     """The current view (filters, sort, visible columns), every page, as CSV. Viewers too.
