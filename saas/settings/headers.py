@@ -96,11 +96,10 @@ WHITENOISE_ALLOW_ALL_ORIGINS = False
 CROSS_ORIGIN_RESOURCE_POLICY = "same-origin"
 # Features the product does not use are off for every frame, the page included. WebAuthn
 # (passkeys, security keys) stays on for our own pages. Only features Chromium knows:
-# an unknown name is a console error.
+# an unknown name is a console message on every page (`bluetooth` was one).
 PERMISSIONS_POLICY: dict[str, list[str]] = {
     "accelerometer": [],
     "autoplay": [],
-    "bluetooth": [],
     "camera": [],
     "display-capture": [],
     "encrypted-media": [],
