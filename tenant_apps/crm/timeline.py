@@ -10,9 +10,10 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import CharField, F, Model, Value
+from django.db.models import CharField, DecimalField, F, Model, Value
 from django.db.models.functions import Cast, Coalesce, Concat, NullIf, Trim
 from django.utils.formats import date_format
 from django.utils.text import capfirst
@@ -35,6 +36,7 @@ from tenant_apps.crm.models import (
     Stage,
 )
 from tenant_apps.crm.models.base import RecordModel
+from tenant_apps.crm.money import amount_format
 from tenant_apps.crm.sanitize import note_html
 from tenant_apps.history.models import AuditEvent
 from tenant_apps.history.services import blank_pair
@@ -417,6 +419,12 @@ def _show(model: type[Model], name: str, value: Any, names: _Names) -> str:
     choices = dict(getattr(field_, "flatchoices", None) or [])
     if choices and value in choices:
         return str(choices[value])
+    if isinstance(field_, DecimalField):
+        # an amount as the language writes numbers (12 500,50), not as stored (12500.50)
+        try:
+            return amount_format(Decimal(str(value)), places=field_.decimal_places or 0)
+        except (InvalidOperation, ValueError):
+            pass
     return _plain(value)
 
 

@@ -47,3 +47,15 @@ def test_deal_amount_on_record_pages(
         assert written in page, path
         assert "12500.50 EUR" not in page, path
         assert "12500,50 EUR" not in page, path
+
+
+@pytest.mark.parametrize(("language", "number"), [("en", "12,500.50"), ("bg", f"12{NBSP}500,50")])
+def test_deal_amount_in_the_history(
+    in_alpha: Company, member: User, language: str, number: str
+) -> None:
+    deal = deal_create(
+        actor=member, name="License", pipeline=default_pipeline(), amount=Decimal("12500.50")
+    )
+    page = client_for(member, language=language).get(f"/deals/{deal.pk}/").content.decode()
+    assert f'<span class="entry-new">{number}</span>' in page
+    assert "12500.50" not in page
