@@ -10,6 +10,8 @@ from django.conf import settings
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
+from shared_apps.tenants.origins import public_origin
+
 register = template.Library()
 
 _URL = re.compile(r"https?://[^\s<>\"']+")
@@ -20,7 +22,7 @@ def _ours(url: str) -> bool:
     """A link to the public host, a company host or the configured PUBLIC_ORIGIN."""
     host = (urlsplit(url).hostname or "").lower()
     base = str(settings.BASE_DOMAIN).lower()
-    public = (urlsplit(str(getattr(settings, "PUBLIC_ORIGIN", "") or "")).hostname or "").lower()
+    public = (urlsplit(public_origin()).hostname or "").lower()
     return host == base or host.endswith("." + base) or (bool(public) and host == public)
 
 
