@@ -13,6 +13,8 @@ UV_COMPILE = $(UV) pip compile --quiet --generate-hashes --universal --python-ve
 	--index-url https://pypi.org/simple --custom-compile-command "make lock" \
 	$(if $(filter 1,$(UPGRADE)),--upgrade)
 PYTEST_ARGS ?=
+# Test processes (pytest-xdist, one test file per worker at a time); 0 runs them in one.
+PYTEST_WORKERS ?= 2
 SHELL := /bin/bash
 
 .DEFAULT_GOAL := install
@@ -55,7 +57,8 @@ run: install
 
 test: install
 	@$(with_services) \
-	DJANGO_SETTINGS_MODULE=saas.settings.test $(VENV)/bin/pytest $(PYTEST_ARGS); status=$$?; \
+	DJANGO_SETTINGS_MODULE=saas.settings.test $(VENV)/bin/pytest \
+		-n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS); status=$$?; \
 	if [ $$status -eq 5 ]; then echo "make test: no test ran (pytest exit 5): failing" >&2; fi; \
 	exit $$status
 

@@ -35,6 +35,7 @@ SOURCES = ("saas", "shared_apps", "tenant_apps", "deploy", "manage.py")
 NOT_DOCUMENTED = {
     "PATH": "the operating system's search path (deploy/check.py passes it to children)",
     "CI": "set by the CI runner: deploy/check.py then requires nginx and openssl",
+    "PYTEST_XDIST_WORKER": "set by pytest-xdist in each test worker (saas/settings/test.py)",
 }
 
 # Defaults here are those of `make run` / `make test` / a deploy check, not what a deployment

@@ -1,5 +1,7 @@
 """Test settings: real PostgreSQL and Redis, nothing else from outside."""
 
+import os
+
 from saas.logs import logging_config
 from saas.settings.base import *  # noqa: F403
 from saas.settings.base import CACHES, LOG_FORMAT, REDIS_URL, env, redis_db
@@ -22,8 +24,13 @@ STORAGES = {
 }
 # Keep test keys apart from a developer's running instance on the same Redis.
 # Tests clear their cache between tests: give them a Redis database nobody else uses.
+# pytest-xdist's workers gw0, gw1... each take the next one (the processes a test starts
+# inherit PYTEST_XDIST_WORKER, so they use their worker's).
+# (Set by pytest-xdist, not configuration: read from os.environ, not documented in .env.)
+_xdist_worker = os.environ.get("PYTEST_XDIST_WORKER", "").removeprefix("gw")
+TEST_CACHE_REDIS_DB = env.int("TEST_CACHE_REDIS_DB", default=2) + int(_xdist_worker or 0)
 for _alias in CACHES.values():
-    _alias["LOCATION"] = redis_db(REDIS_URL, env.int("TEST_CACHE_REDIS_DB", default=2))
+    _alias["LOCATION"] = redis_db(REDIS_URL, TEST_CACHE_REDIS_DB)
     _alias["KEY_PREFIX"] = "crm-test"
 # dj-stripe reads the key when it is imported: a key of the fake Stripe server's shape
 # (tests/stripe_fake), never a real one. Requests go to the fake (STRIPE_API_HOST per test).
