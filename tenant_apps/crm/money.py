@@ -41,7 +41,10 @@ def money_format(amount: Decimal | int | None, currency: str) -> str:
             "sign": sign,
             "amount": number,
         }
-    return pgettext("money: currency code and amount", "%(code)s\u00a0%(amount)s") % {
+    text = pgettext("money: currency code and amount", "%(code)s %(amount)s") % {
         "code": currency,
         "amount": number,
     }
+    # a no-break space keeps the code beside its amount (not in the msgid: xgettext would
+    # keep the escape as text and the translation would never match)
+    return text.replace(" ", "\u00a0")
