@@ -58,7 +58,7 @@ def test_columns_count_and_sum_per_currency_eur_first(in_alpha: Company, member:
     assert by_pos[5].totals == [Total("EUR", Decimal("5000"))]
     html = response.content.decode()
     assert "Gone" not in html
-    assert html.index("150,25 EUR") < html.index("10,00 BGN") < html.index("70,00 USD")
+    assert html.index("150,25\u00a0€") < html.index("10,00\u00a0BGN") < html.index("70,00\u00a0$")
 
 
 def test_card_shows_organization_owner_close_date_escaped(in_alpha: Company, member: User) -> None:
