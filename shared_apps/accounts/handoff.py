@@ -8,23 +8,19 @@ its own session. Only sha256(token) is stored, so a database leak yields no usab
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 from datetime import timedelta
 
 from django.db import transaction
 from django.http import HttpRequest
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from shared_apps.accounts.models import LoginHandoff, Membership, User
+from shared_apps.accounts.single_use import Failure, single_use_issue, single_use_spend
 from shared_apps.audit.models import SecurityEvent
 from shared_apps.audit.security import security_event_record
 from shared_apps.tenants.models import Company
 
 HANDOFF_TTL = timedelta(seconds=60)
-# token_urlsafe(32) gives 43 characters; anything far longer is not one of ours.
-_MAX_TOKEN_LENGTH = 128
 
 
 class HandoffError(Exception):
@@ -69,8 +65,11 @@ class HandoffInactive(HandoffError):
     message = _("This account is disabled.")
 
 
-def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
+_FAILURES: dict[Failure, type[HandoffError]] = {
+    "invalid": HandoffInvalid,
+    "used": HandoffUsed,
+    "expired": HandoffExpired,
+}
 
 
 def _is_member(*, user: User, company: Company) -> bool:
@@ -85,13 +84,7 @@ def handoff_issue(*, user: User, company: Company, request: HttpRequest | None) 
         raise HandoffInactive
     if not _is_member(user=user, company=company):
         raise HandoffNotMember
-    token = secrets.token_urlsafe(32)
-    LoginHandoff.objects.create(
-        token_hash=token_hash(token),
-        user=user,
-        company=company,
-        expires_at=timezone.now() + HANDOFF_TTL,
-    )
+    token = single_use_issue(model=LoginHandoff, user=user, ttl=HANDOFF_TTL, company=company)
     security_event_record(
         kind=SecurityEvent.Kind.HANDOFF,
         request=request,
@@ -118,37 +111,22 @@ def _redeem(
 ) -> tuple[User | None, HandoffError | None]:
     # Errors are returned, not raised, so that marking the token used and the security row
     # commit even when the handoff is refused.
-    handoff = None
-    if token and len(token) <= _MAX_TOKEN_LENGTH:
-        # The row lock makes parallel redemptions of one token queue up: the second sees
-        # used_at set by the first.
-        handoff = (
-            LoginHandoff.objects.select_for_update()
-            .select_related("user")
-            .filter(token_hash=token_hash(token))
-            .first()
-        )
-    if handoff is None:
-        error: HandoffError | None = HandoffInvalid()
-        user = None
+    handoff, failure = single_use_spend(model=LoginHandoff, token=token)
+    user = handoff.user if handoff is not None else None
+    error: HandoffError | None
+    if failure is not None:
+        error = _FAILURES[failure]()
     else:
-        now = timezone.now()
-        user = handoff.user
-        if handoff.used_at is not None:
-            error = HandoffUsed()
+        assert handoff is not None  # no failure means a row was found
+        assert user is not None
+        if handoff.company_id != company.pk:
+            error = HandoffWrongCompany()
+        elif not user.is_active:
+            error = HandoffInactive()
+        elif not _is_member(user=user, company=company):
+            error = HandoffNotMember()
         else:
-            handoff.used_at = now
-            handoff.save(update_fields=["used_at"])
-            if handoff.expires_at <= now:
-                error = HandoffExpired()
-            elif handoff.company_id != company.pk:
-                error = HandoffWrongCompany()
-            elif not user.is_active:
-                error = HandoffInactive()
-            elif not _is_member(user=user, company=company):
-                error = HandoffNotMember()
-            else:
-                error = None
+            error = None
     security_event_record(
         kind=SecurityEvent.Kind.HANDOFF,
         request=request,

@@ -12,7 +12,6 @@ fetches links does not spend it. Signing in through it still asks for the second
 from __future__ import annotations
 
 import hashlib
-import secrets
 from datetime import timedelta
 
 from allauth.account.models import EmailAddress
@@ -25,11 +24,16 @@ from django.utils.translation import gettext_lazy as _
 
 from shared_apps.accounts.models import LoginLink, User
 from shared_apps.accounts.public_links import public_url
+from shared_apps.accounts.single_use import (
+    MAX_TOKEN_LENGTH,
+    Failure,
+    single_use_issue,
+    single_use_spend,
+    token_hash,
+)
 from shared_apps.audit.models import SecurityEvent
 from shared_apps.audit.security import client_ip, security_event_record
 
-# token_urlsafe(32) gives 43 characters; anything far longer is not one of ours.
-_MAX_TOKEN_LENGTH = 128
 _WINDOW = 3600
 
 
@@ -67,8 +71,11 @@ class LoginLinkLimited(LoginLinkError):
     message = _("Too many sign-in links were asked for. Try again later.")
 
 
-def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
+_FAILURES: dict[Failure, type[LoginLinkError]] = {
+    "invalid": LoginLinkInvalid,
+    "used": LoginLinkUsed,
+    "expired": LoginLinkExpired,
+}
 
 
 def _over_limit(key: str, limit: int) -> bool:
@@ -97,11 +104,8 @@ def login_link_send(*, email: str, request: HttpRequest | None) -> None:
     if address is None:
         return
     user = address.user
-    token = secrets.token_urlsafe(32)
     ttl = timedelta(seconds=settings.LOGIN_LINK_TTL_SECONDS)
-    LoginLink.objects.create(
-        token_hash=token_hash(token), user=user, expires_at=timezone.now() + ttl
-    )
+    token = single_use_issue(model=LoginLink, user=user, ttl=ttl)
     security_event_record(
         kind=SecurityEvent.Kind.LOGIN_LINK,
         request=request,
@@ -134,32 +138,15 @@ def _redeem(
 ) -> tuple[User | None, LoginLinkError | None]:
     # Errors are returned, not raised, so that marking the link used and the security row
     # commit even when the link is refused.
-    link = None
-    if token and len(token) <= _MAX_TOKEN_LENGTH:
-        # The row lock queues parallel redemptions of one link: the second sees used_at.
-        link = (
-            LoginLink.objects.select_for_update()
-            .select_related("user")
-            .filter(token_hash=token_hash(token))
-            .first()
-        )
-    if link is None:
-        error: LoginLinkError | None = LoginLinkInvalid()
-        user = None
+    link, failure = single_use_spend(model=LoginLink, token=token)
+    user = link.user if link is not None else None
+    error: LoginLinkError | None
+    if failure is not None:
+        error = _FAILURES[failure]()
+    elif user is not None and not user.is_active:
+        error = LoginLinkInactive()
     else:
-        now = timezone.now()
-        user = link.user
-        if link.used_at is not None:
-            error = LoginLinkUsed()
-        else:
-            link.used_at = now
-            link.save(update_fields=["used_at"])
-            if link.expires_at <= now:
-                error = LoginLinkExpired()
-            elif not user.is_active:
-                error = LoginLinkInactive()
-            else:
-                error = None
+        error = None
     security_event_record(
         kind=SecurityEvent.Kind.LOGIN_LINK,
         request=request,
@@ -175,7 +162,7 @@ def _redeem(
 
 def login_link_valid(*, token: str) -> bool:
     """Whether opening the link should offer the sign-in button (nothing is spent)."""
-    if not token or len(token) > _MAX_TOKEN_LENGTH:
+    if not token or len(token) > MAX_TOKEN_LENGTH:
         return False
     return LoginLink.objects.filter(
         token_hash=token_hash(token), used_at__isnull=True, expires_at__gt=timezone.now()
