@@ -15,7 +15,7 @@ old → new pairs; the merge itself is one `merge` entry that the timeline puts 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.core.exceptions import ValidationError
@@ -44,6 +44,7 @@ if TYPE_CHECKING:
     from shared_apps.accounts.models import User
 
 R = TypeVar("R", bound=RecordModel)
+T = TypeVar("T", Contact, Organization)
 
 
 def _lock_pair(survivor: R, other: R, expected_versions: tuple[int, int] | None) -> tuple[R, R]:
@@ -204,6 +205,64 @@ def _move_contact_details(survivor: Contact, other: Contact, changes: Changes) -
     contact_points_refresh(survivor, other)
 
 
+def _move_contact_records(
+    survivor: Contact, other: Contact, changes: Changes
+) -> dict[str, list[Any]]:
+    """A contact's own steps: emails and phones, then its deals."""
+    _move_contact_details(survivor, other, changes)
+    moved: dict[str, list[Any]] = {}
+    through = Deal.contacts.through
+    deal_ids = sorted(through.objects.filter(contact=other).values_list("deal_id", flat=True))
+    if deal_ids:
+        already = set(through.objects.filter(contact=survivor).values_list("deal_id", flat=True))
+        through.objects.filter(contact=other, deal_id__in=already).delete()
+        through.objects.filter(contact=other).update(contact=survivor)
+        moved["deals"] = deal_ids
+    return moved
+
+
+def _move_organization_records(
+    survivor: Organization, other: Organization, _changes: Changes
+) -> dict[str, list[Any]]:
+    """An organization's own steps: its contacts and deals."""
+    moved: dict[str, list[Any]] = {}
+    for name, rows in (
+        ("contacts", Contact.objects.filter(organization=other)),
+        ("deals", Deal.objects.filter(organization=other)),
+    ):
+        ids = sorted(rows.values_list("pk", flat=True))
+        if ids:
+            rows.update(organization=survivor)
+            moved[name] = ids
+    return moved
+
+
+def _merge(
+    *,
+    actor: User,
+    survivor: T,
+    other: T,
+    take: Iterable[str] | None,
+    expected_versions: tuple[int, int] | None,
+    field: str,
+    move_own: Callable[[T, T, Changes], dict[str, list[Any]]],
+) -> T:
+    """The steps both merges share; `move_own` moves what only this kind of record has (it
+    may add to the survivor's changes), `field` names the link of activities and notes."""
+    crm_access(actor=actor, action=Action.RECORD_MERGE)
+    survivor, other = _lock_pair(survivor, other, expected_versions)
+    changes, dropped = _take(survivor, other, take)
+    moved: dict[str, list[Any]] = {}
+    tags = _move_tags(survivor, other)
+    if tags:
+        moved["tags"] = tags
+    moved.update(move_own(survivor, other, changes))
+    moved.update(_move_linked(field=field, survivor=survivor, other=other))
+    return _finish(
+        actor=actor, survivor=survivor, other=other, changes=changes, moved=moved, dropped=dropped
+    )
+
+
 @transaction.atomic
 def contact_merge(
     *,
@@ -217,24 +276,14 @@ def contact_merge(
     default those only `other` has a value for); the survivor's other values stay and
     `other`'s are dropped (listed in the audit row). `expected_versions` (survivor's,
     other's) refuses a merge chosen on stale values."""
-    crm_access(actor=actor, action=Action.RECORD_MERGE)
-    survivor, other = _lock_pair(survivor, other, expected_versions)
-    changes, dropped = _take(survivor, other, take)
-    moved: dict[str, list[Any]] = {}
-    _move_contact_details(survivor, other, changes)
-    tags = _move_tags(survivor, other)
-    if tags:
-        moved["tags"] = tags
-    through = Deal.contacts.through
-    deal_ids = sorted(through.objects.filter(contact=other).values_list("deal_id", flat=True))
-    if deal_ids:
-        already = set(through.objects.filter(contact=survivor).values_list("deal_id", flat=True))
-        through.objects.filter(contact=other, deal_id__in=already).delete()
-        through.objects.filter(contact=other).update(contact=survivor)
-        moved["deals"] = deal_ids
-    moved.update(_move_linked(field="contact", survivor=survivor, other=other))
-    return _finish(
-        actor=actor, survivor=survivor, other=other, changes=changes, moved=moved, dropped=dropped
+    return _merge(
+        actor=actor,
+        survivor=survivor,
+        other=other,
+        take=take,
+        expected_versions=expected_versions,
+        field="contact",
+        move_own=_move_contact_records,
     )
 
 
@@ -247,26 +296,13 @@ def organization_merge(
     take: Iterable[str] | None = None,
     expected_versions: tuple[int, int] | None = None,
 ) -> Organization:
-    """Merge `other` into `survivor`, taking the fields named in `take` from `other` (by
-    default those only `other` has a value for); the survivor's other values stay and
-    `other`'s are dropped (listed in the audit row). `expected_versions` (survivor's,
-    other's) refuses a merge chosen on stale values."""
-    crm_access(actor=actor, action=Action.RECORD_MERGE)
-    survivor, other = _lock_pair(survivor, other, expected_versions)
-    changes, dropped = _take(survivor, other, take)
-    moved: dict[str, list[Any]] = {}
-    tags = _move_tags(survivor, other)
-    if tags:
-        moved["tags"] = tags
-    for name, rows in (
-        ("contacts", Contact.objects.filter(organization=other)),
-        ("deals", Deal.objects.filter(organization=other)),
-    ):
-        ids = sorted(rows.values_list("pk", flat=True))
-        if ids:
-            rows.update(organization=survivor)
-            moved[name] = ids
-    moved.update(_move_linked(field="organization", survivor=survivor, other=other))
-    return _finish(
-        actor=actor, survivor=survivor, other=other, changes=changes, moved=moved, dropped=dropped
+    """Merge organization `other` into `survivor`, as `contact_merge` does for contacts."""
+    return _merge(
+        actor=actor,
+        survivor=survivor,
+        other=other,
+        take=take,
+        expected_versions=expected_versions,
+        field="organization",
+        move_own=_move_organization_records,
     )
