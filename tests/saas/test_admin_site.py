@@ -38,9 +38,7 @@ def test_index_order_and_grouping(admin_client: Client) -> None:
     assert len(apps[-1]["models"]) > 30
     # no app twice, no dj-stripe model outside its heading
     assert len(labels) == len(set(labels))
-    assert all(
-        model["model"]._meta.app_label == "djstripe" for model in apps[-1]["models"]
-    )
+    assert all(model["model"]._meta.app_label == "djstripe" for model in apps[-1]["models"])
     assert not any(
         model["model"]._meta.app_label == "djstripe" for app in apps[:-1] for model in app["models"]
     )
