@@ -19,7 +19,7 @@ from django.utils.translation import ngettext
 from shared_apps.accounts.models import User
 from tenant_apps.crm.models import Organization
 
-MOVED = ("activities", "notes", "deals", "contacts", "tags")
+MOVED = ("activities", "meetings", "notes", "deals", "contacts", "tags")
 _LEGACY_WITH = ("merged_from", "merged_into")
 # Values in a merge's dropped fields that are ids of other rows.
 _DROPPED_REFERENCES: dict[str, type[Model]] = {"owner": User, "organization": Organization}
@@ -82,6 +82,9 @@ def merge_references(changes: dict[str, Any], model: type[Model]) -> dict[type[M
 def _moved_words(moved: dict[str, int]) -> str:
     words = {
         "activities": lambda n: ngettext("%(count)s activity", "%(count)s activities", n),
+        "meetings": lambda n: ngettext(
+            "%(count)s meeting attended", "%(count)s meetings attended", n
+        ),
         "notes": lambda n: ngettext("%(count)s note", "%(count)s notes", n),
         "deals": lambda n: ngettext("%(count)s deal", "%(count)s deals", n),
         "contacts": lambda n: ngettext("%(count)s contact", "%(count)s contacts", n),

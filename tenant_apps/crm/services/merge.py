@@ -29,6 +29,7 @@ from tenant_apps.crm.contact_points import contact_points_refresh
 from tenant_apps.crm.merge_plan import CUSTOM, default_take, dropped_values, merge_fields
 from tenant_apps.crm.models import (
     Activity,
+    ActivityParticipant,
     Contact,
     ContactEmail,
     ContactPhone,
@@ -218,6 +219,15 @@ def _move_contact_records(
         through.objects.filter(contact=other, deal_id__in=already).delete()
         through.objects.filter(contact=other).update(contact=survivor)
         moved["deals"] = deal_ids
+    # Meetings the other contact took part in: the survivor takes its place (once per
+    # meeting), or the rows would go with the merged-away contact when the bin is purged.
+    taken = ActivityParticipant.objects.filter(contact=other)
+    meeting_ids = sorted(taken.values_list("activity_id", flat=True))
+    if meeting_ids:
+        mine = ActivityParticipant.objects.filter(contact=survivor, activity_id__in=meeting_ids)
+        taken.filter(activity_id__in=mine.values("activity_id")).delete()
+        taken.update(contact=survivor)
+        moved["meetings"] = meeting_ids
     return moved
 
 

@@ -23,7 +23,15 @@ from tenant_apps.crm.merge_plan import (
     raw,
     survivor_first,
 )
-from tenant_apps.crm.models import Activity, Contact, CustomField, Deal, Note, Organization
+from tenant_apps.crm.models import (
+    Activity,
+    ActivityParticipant,
+    Contact,
+    CustomField,
+    Deal,
+    Note,
+    Organization,
+)
 from tenant_apps.crm.services.activities import activity_create
 from tenant_apps.crm.services.contacts import contact_create, contact_update
 from tenant_apps.crm.services.deals import deal_create
@@ -233,6 +241,38 @@ def test_contact_merge_moves_everything_and_says_so(
         assert merged.summary[0] == (
             "Записът Keep е обединен с този: преместени 3 дейности, 1 бележка, 1 сделка."
         )
+
+
+def test_contact_merge_keeps_the_meetings_the_other_attended(
+    in_alpha: Company, admin: User, member: User
+) -> None:
+    # given two meetings the duplicate attended, one of them with the survivor too
+    keep = contact_create(actor=member, last_name="Keep")
+    other = contact_create(actor=member, last_name="Keep")
+    org = organization_create(actor=member, name="Host Ltd")
+    start = timezone.now() - datetime.timedelta(days=1)
+    both, alone = (
+        activity_create(
+            actor=member,
+            kind="meeting",
+            subject=subject,
+            starts_at=start,
+            duration_minutes=30,
+            participant_contacts=guests,
+            organization=org,
+        )
+        for subject, guests in (("Both", [keep.pk, other.pk]), ("Alone", [other.pk]))
+    )
+    # when the duplicate is merged into the survivor
+    contact_merge(actor=admin, survivor=keep, other=other)
+    # then the survivor attended both, once each, and the merged-away contact none
+    attended = ActivityParticipant.objects.filter(contact=keep)
+    assert sorted(attended.values_list("activity_id", flat=True)) == sorted([both.pk, alone.pk])
+    assert not ActivityParticipant.objects.filter(contact=other).exists()
+    with translation.override("en"):
+        entries = record_timeline(actor=admin, record=keep).entries
+        merged = next(e for e in entries if e.action == "merged")
+        assert merged.summary[0] == "Merged Keep into this record: moved 2 meetings attended."
 
 
 def test_old_merge_rows_read_in_words(in_alpha: Company, admin: User) -> None:
