@@ -90,9 +90,13 @@ class TestSeededPlans:
 class TestValidation:
     def _errors(self, **fields: Any) -> dict[str, list[str]]:
         plan = Plan(slug="x", name_en="X", name_bg="Х", **fields)
-        with translation.override("en"), pytest.raises(ValidationError) as excinfo:
-            plan.full_clean()
-        return excinfo.value.message_dict
+        with translation.override("en"):
+            with pytest.raises(ValidationError) as excinfo:
+                plan.full_clean()
+            # the messages are lazy: render them while English is active
+            return {
+                field: [str(m) for m in msgs] for field, msgs in excinfo.value.message_dict.items()
+            }
 
     def test_limits_cannot_be_negative(self) -> None:
         errors = self._errors(seats=-1, contacts=-5)
