@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from tests.browser.chromium import CHROMIUM, CHROMIUM_ARGS
+from tests.browser.chromium import CHROMIUM, CHROMIUM_ARGS, sign_in
 from tests.browser.test_crm_flow import PASSWORD, TIMEOUT_MS, Tenant, server, tenant
 from tests.processes import run_in_django
 from tests.servers import AppServer
@@ -90,11 +90,7 @@ def test_move_to_lost_asks_why_then_moves(server: AppServer, tenant: Tenant) -> 
             page.set_default_timeout(TIMEOUT_MS)
             page.on("console", on_console)
             page.on("pageerror", on_page_error)
-            page.goto(tenant.url(server, "/accounts/login/"))
-            page.fill("input[name=login]", tenant.member_email)
-            page.fill("input[name=password]", PASSWORD)
-            with page.expect_navigation():
-                page.click("main form [type=submit]")
+            sign_in(page, tenant.url(server, "/accounts/login/"), tenant.member_email, PASSWORD)
             page.wait_for_url(tenant.url(server, "/"))
             page.goto(tenant.url(server, "/board/"))
 

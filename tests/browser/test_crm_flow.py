@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from tests.browser.chromium import CHROMIUM, CHROMIUM_ARGS
+from tests.browser.chromium import CHROMIUM, CHROMIUM_ARGS, sign_in
 from tests.processes import run_in_django
 from tests.servers import AppServer, app_server
 
@@ -177,11 +177,7 @@ def test_organization_contact_deal_board_drag_and_search(server: AppServer, tena
             page.on("pageerror", on_page_error)
 
             # sign in on the company host through its login form
-            page.goto(tenant.url(server, "/accounts/login/"))
-            page.fill("input[name=login]", tenant.member_email)
-            page.fill("input[name=password]", PASSWORD)
-            with page.expect_navigation():
-                page.click("main form [type=submit]")
+            sign_in(page, tenant.url(server, "/accounts/login/"), tenant.member_email, PASSWORD)
             page.wait_for_url(tenant.url(server, "/"))
 
             # 1. an organization, from the list's "New" button

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from tests.browser.chromium import CHROMIUM, CHROMIUM_ARGS
+from tests.browser.chromium import CHROMIUM, CHROMIUM_ARGS, sign_in
 from tests.processes import run_in_django
 from tests.saas.url_walk import walk
 from tests.servers import AppServer, app_server
@@ -180,11 +180,7 @@ def _walker(browser: Browser) -> Walk:
 
 
 def _sign_in(walker: Walk, url: str, email: str) -> None:
-    walker.page.goto(url)
-    walker.page.fill("input[name=login]", email)
-    walker.page.fill("input[name=password]", PASSWORD)
-    with walker.page.expect_navigation():
-        walker.page.click("main form [type=submit]")
+    sign_in(walker.page, url, email, PASSWORD)
 
 
 def test_the_detector_sees_a_violation(server: AppServer) -> None:

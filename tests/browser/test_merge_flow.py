@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from tests.browser.chromium import CHROMIUM, CHROMIUM_ARGS
+from tests.browser.chromium import CHROMIUM, CHROMIUM_ARGS, sign_in
 from tests.browser.test_crm_flow import PASSWORD, TIMEOUT_MS, _cleanup
 from tests.processes import run_in_django
 from tests.servers import app_server
@@ -117,11 +117,7 @@ def test_merge_with_picker_preselection_review_and_merge(
             page.set_default_timeout(TIMEOUT_MS)
             page.on("console", on_console)
             page.on("pageerror", on_page_error)
-            page.goto(url("/accounts/login/"))
-            page.fill("input[name=login]", admin)
-            page.fill("input[name=password]", PASSWORD)
-            with page.expect_navigation():
-                page.click("main form [type=submit]")
+            sign_in(page, url("/accounts/login/"), admin, PASSWORD)
 
             # the duplicate's page: "Merge with…" opens the picker with the likely duplicate
             page.goto(url(f"/contacts/{fresh}/"))
